@@ -1,0 +1,100 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { AppError, CameraIdSchema, CameraInputSchema, describeIssues } from '@county/shared';
+import type { Logger } from '@county/shared/node';
+import { authorize, type Principal, type Role } from '../auth/permissions';
+import type { CameraFeeds } from '../cameras/CameraFeeds';
+import type { CameraRegistry } from '../cameras/CameraRegistry';
+import type { WorkerPool } from '../media/WorkerPool';
+import type { Rooms } from '../rooms/Rooms';
+
+interface Deps {
+  registry: CameraRegistry;
+  feeds: CameraFeeds;
+  pool: WorkerPool;
+  rooms: Rooms;
+  defaultRole: Role;
+  gatewayCount: () => number;
+  logger: Logger;
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+/** express 5 forwards rejected promises to the error handler; this keeps handlers one-liners. */
+const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
+
+function cameraId(req: Request): string {
+  const parsed = CameraIdSchema.safeParse(req.params.id);
+  if (!parsed.success) throw new AppError('bad_request', describeIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** The HTTP API (see README "HTTP API"). */
+export function apiRouter(deps: Deps): express.Router {
+  const { registry, logger } = deps;
+  const router = express.Router();
+  const principal = (): Principal => ({ id: 'http', role: deps.defaultRole });
+
+  router.use(express.json({ limit: '64kb' }));
+
+  router.get(
+    '/health',
+    route(async (_req, res) => {
+      res.json({
+        status: 'ok',
+        workers: deps.pool.workerCount,
+        cameras: (await registry.list()).length,
+        liveCameras: deps.feeds.liveCount,
+        rooms: deps.rooms.count,
+        gateways: deps.gatewayCount(),
+      });
+    }),
+  );
+
+  router.get(
+    '/cameras',
+    route(async (_req, res) => {
+      authorize(principal(), 'cameras:view');
+      res.json(await registry.list());
+    }),
+  );
+
+  router.get(
+    '/cameras/:id',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      res.json(await registry.get(cameraId(req)));
+    }),
+  );
+
+  router.post(
+    '/cameras',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:manage');
+      const parsed = CameraInputSchema.safeParse(req.body);
+      if (!parsed.success) throw new AppError('bad_request', describeIssues(parsed.error.issues));
+      res.status(201).json(await registry.add(parsed.data));
+    }),
+  );
+
+  router.delete(
+    '/cameras/:id',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:manage');
+      await registry.remove(cameraId(req));
+      res.status(204).end();
+    }),
+  );
+
+  router.use((_req, _res, next) => next(new AppError('not_found', 'no such API route')));
+
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // express.json() raises SyntaxError / PayloadTooLarge with a status of their own.
+    const status = (err as { status?: unknown }).status;
+    if (!(err instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
+      res.status(status).json({ code: 'bad_request', message: 'request body must be JSON of at most 64 kB' });
+      return;
+    }
+    if (!(err instanceof AppError)) logger.error({ err }, 'API request failed');
+    res.status(AppError.status(err)).json(AppError.toBody(err));
+  });
+  return router;
+}

@@ -1,0 +1,40 @@
+import type { RoomId } from '@county/shared';
+import type { WebRtcOptions } from '../media/MediaPeer';
+import type { WorkerPool } from '../media/WorkerPool';
+import { Room } from './Room';
+
+/** Rooms exist while someone is in them; each is placed on the least-loaded router. */
+export class Rooms {
+  readonly #rooms = new Map<RoomId, Room>();
+
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly webRtc: WebRtcOptions,
+  ) {}
+
+  getOrCreate(id: RoomId): Room {
+    let room = this.#rooms.get(id);
+    if (!room || room.router.closed) {
+      room = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc);
+      this.#rooms.set(id, room);
+    }
+    return room;
+  }
+
+  leave(room: Room, peerId: string): void {
+    room.removePeer(peerId);
+    if (room.peerCount === 0 && this.#rooms.get(room.id) === room) {
+      room.close();
+      this.#rooms.delete(room.id);
+    }
+  }
+
+  get count(): number {
+    return this.#rooms.size;
+  }
+
+  closeAll(): void {
+    for (const room of this.#rooms.values()) room.close();
+    this.#rooms.clear();
+  }
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { Server } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
+import type { Logger } from '@county/shared/node';
+import { CameraFeeds } from './cameras/CameraFeeds';
+import { CameraRegistry } from './cameras/CameraRegistry';
+import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
+import { readCamerasFile } from './cameras/camerasFile';
+import type { SfuConfig } from './config';
+import { apiRouter } from './http/api';
+import { WorkerPool } from './media/WorkerPool';
+import { Rooms } from './rooms/Rooms';
+import { attachBrowserNamespace } from './signalling/browserNamespace';
+import { attachIngestNamespace } from './signalling/ingestNamespace';
+
+/** Everything one SFU node runs, wired together; `close()` stops it all. */
+export class SfuServer {
+  private constructor(
+    readonly http: http.Server,
+    readonly io: Server,
+    readonly pool: WorkerPool,
+    readonly registry: CameraRegistry,
+    readonly feeds: CameraFeeds,
+    readonly rooms: Rooms,
+    private readonly logger: Logger,
+  ) {}
+
+  static async create(config: SfuConfig, logger: Logger, store: CameraStore = new MemoryCameraStore()): Promise<SfuServer> {
+    const pool = await WorkerPool.create({
+      workers: config.MEDIASOUP_WORKERS,
+      rtcMinPort: config.RTC_MIN_PORT,
+      rtcMaxPort: config.RTC_MAX_PORT,
+      logger,
+    });
+    try {
+      const registry = new CameraRegistry(store, logger);
+      const feeds = new CameraFeeds(
+        registry,
+        pool,
+        { listenIp: config.INGEST_LISTEN_IP, announcedIp: config.INGEST_ANNOUNCED_IP },
+        logger,
+      );
+      const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
+      if (config.CAMERAS_FILE) for (const cam of readCamerasFile(config.CAMERAS_FILE)) await registry.add(cam);
+
+      const app = express();
+      app.disable('x-powered-by');
+      const server = http.createServer(app);
+      const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
+        serveClient: false,
+        maxHttpBufferSize: 256 * 1024,
+      });
+      attachBrowserNamespace(io, { rooms, registry, feeds, defaultRole: config.DEFAULT_ROLE, logger });
+      const ingest = attachIngestNamespace(io, { registry, feeds, token: config.GATEWAY_TOKEN, logger });
+
+      app.use(
+        '/api',
+        apiRouter({
+          registry,
+          feeds,
+          pool,
+          rooms,
+          defaultRole: config.DEFAULT_ROLE,
+          gatewayCount: () => ingest.sockets.size,
+          logger,
+        }),
+      );
+      if (config.UI_DIST) serveUi(app, config.UI_DIST, logger);
+
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.PORT, config.HOST, () => resolve());
+      });
+      const sfu = new SfuServer(server, io, pool, registry, feeds, rooms, logger);
+      logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
+      return sfu;
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    const a = this.http.address() as AddressInfo;
+    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.feeds.closeAll();
+    this.rooms.closeAll();
+    await this.io.close(); // also closes the HTTP server
+    this.pool.close();
+    this.logger.info('sfu-server closed');
+  }
+}
+
+/** Serves the built control-ui, with client-side routes (/wall, ...) falling back to index.html. */
+function serveUi(app: express.Express, dist: string, logger: Logger): void {
+  const index = path.join(dist, 'index.html');
+  if (!fs.existsSync(index)) {
+    logger.warn({ dist }, 'UI_DIST has no index.html; the UI is not served (run npm run build)');
+    return;
+  }
+  app.use(express.static(dist, { index: false, maxAge: '1h' }));
+  app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(index));
+}

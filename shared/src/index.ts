@@ -1,0 +1,4 @@
+export * from './camera';
+export * from './errors';
+export * from './rooms';
+export * from './signalling';

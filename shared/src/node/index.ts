@@ -1,0 +1,3 @@
+// Node-only helpers (never imported by control-ui).
+export * from './logger';
+export * from './env';

@@ -1,0 +1,29 @@
+import pino from 'pino';
+import { redactUrl } from '../camera';
+
+/**
+ * The one logger factory for every Node process. Camera URLs may hold credentials: `url`,
+ * `token` and `password` fields are censored, and every message string passes through
+ * redactUrl (ffmpeg and mediasoup errors can echo a camera URL).
+ */
+export function createLogger(name: string): pino.Logger {
+  return pino({
+    name,
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: {
+      paths: ['url', '*.url', 'token', '*.token', 'password', '*.password', 'auth.token'],
+      censor: '[redacted]',
+    },
+    hooks: {
+      logMethod(args, method) {
+        const clean = args.map((a: unknown) => (typeof a === 'string' ? redactUrl(a) : a));
+        method.apply(this, clean as Parameters<typeof method>);
+      },
+    },
+    serializers: {
+      err: (e: unknown) =>
+        e instanceof Error ? { type: e.name, message: redactUrl(e.message), stack: redactUrl(e.stack ?? '') } : e,
+    },
+  });
+}
+export type Logger = pino.Logger;

@@ -1,0 +1,131 @@
+/**
+ * The signalling contract: socket.io event maps and the zod schemas that validate every
+ * request. sfu-server, camera-gateway and control-ui import these; nobody redeclares them.
+ *
+ * Two namespaces:
+ *  - `/`        browsers (wall, console, meetings), organised by room;
+ *  - `/ingest`  camera gateways, authenticated with a shared token.
+ */
+import { z } from 'zod';
+import type {
+  DtlsParameters,
+  IceCandidate,
+  IceParameters,
+  MediaKind,
+  RtpCapabilities,
+  RtpParameters,
+} from 'mediasoup-client/types';
+import { CameraIdSchema, type CameraId, type CameraView } from './camera';
+import type { AckFn } from './errors';
+import { RoomIdSchema } from './rooms';
+
+export type { DtlsParameters, IceCandidate, IceParameters, MediaKind, RtpCapabilities, RtpParameters };
+
+// ---- browser namespace `/` -------------------------------------------------------------
+
+const IdSchema = z.string().min(1).max(64);
+
+// mediasoup validates the inner structure of these itself; we check the outer shape so a
+// malformed message is rejected with a clear error before it reaches the worker.
+const DtlsParametersSchema = z.looseObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z.array(z.looseObject({ algorithm: z.string(), value: z.string() })).min(1).max(8),
+});
+const RtpCapabilitiesSchema = z.looseObject({
+  codecs: z.array(z.looseObject({ mimeType: z.string(), kind: z.string(), clockRate: z.number() })).max(64),
+  headerExtensions: z.array(z.looseObject({})).max(64).optional(),
+});
+
+export const JoinRoomRequestSchema = z.strictObject({ roomId: RoomIdSchema });
+export const CreateTransportRequestSchema = z.strictObject({ direction: z.enum(['recv', 'send']) });
+export const ConnectTransportRequestSchema = z.strictObject({
+  transportId: IdSchema,
+  dtlsParameters: DtlsParametersSchema,
+});
+export const ConsumeCameraRequestSchema = z.strictObject({
+  transportId: IdSchema,
+  cameraId: CameraIdSchema,
+  rtpCapabilities: RtpCapabilitiesSchema,
+});
+export const ConsumerRequestSchema = z.strictObject({ consumerId: IdSchema });
+
+export type JoinRoomRequest = z.infer<typeof JoinRoomRequestSchema>;
+export type CreateTransportRequest = z.infer<typeof CreateTransportRequestSchema>;
+export type ConnectTransportRequest = { transportId: string; dtlsParameters: DtlsParameters };
+export type ConsumeCameraRequest = { transportId: string; cameraId: CameraId; rtpCapabilities: RtpCapabilities };
+export type ConsumerRequest = z.infer<typeof ConsumerRequestSchema>;
+
+export interface JoinRoomResponse {
+  routerRtpCapabilities: RtpCapabilities;
+  cameras: CameraView[];
+}
+export interface TransportOptions {
+  id: string;
+  iceParameters: IceParameters;
+  iceCandidates: IceCandidate[];
+  dtlsParameters: DtlsParameters;
+}
+export interface ConsumerOptions {
+  id: string;
+  producerId: string;
+  kind: MediaKind;
+  rtpParameters: RtpParameters;
+}
+
+export interface ClientToServerEvents {
+  'room:join': (req: JoinRoomRequest, ack: AckFn<JoinRoomResponse>) => void;
+  'transport:create': (req: CreateTransportRequest, ack: AckFn<TransportOptions>) => void;
+  'transport:connect': (req: ConnectTransportRequest, ack: AckFn<null>) => void;
+  'camera:consume': (req: ConsumeCameraRequest, ack: AckFn<ConsumerOptions>) => void;
+  'consumer:resume': (req: ConsumerRequest, ack: AckFn<null>) => void;
+  'consumer:close': (req: ConsumerRequest, ack: AckFn<null>) => void;
+}
+
+export interface ServerToClientEvents {
+  /** A camera was added or changed status. */
+  'camera:updated': (camera: CameraView) => void;
+  'camera:removed': (msg: { id: CameraId }) => void;
+  /** The server closed a consumer (its camera went away); the client drops it. */
+  'consumer:closed': (msg: { consumerId: string }) => void;
+}
+
+// ---- gateway namespace `/ingest` -------------------------------------------------------
+
+/** What the SFU wants a gateway to pull. The URL may carry credentials: gateway-only. */
+export interface CameraAssignment {
+  id: CameraId;
+  url: string;
+}
+
+export const OpenIngestRequestSchema = z.strictObject({ cameraId: CameraIdSchema });
+export type OpenIngestRequest = z.infer<typeof OpenIngestRequestSchema>;
+
+/** Where the gateway sends one camera's RTP, and how it must be stamped. */
+export interface IngestPoint {
+  cameraId: CameraId;
+  ip: string;
+  rtpPort: number;
+  rtcpPort: number;
+  payloadType: number;
+  ssrc: number;
+}
+
+export const IngestStateReportSchema = z.strictObject({
+  cameraId: CameraIdSchema,
+  state: z.enum(['connecting', 'offline']),
+  reason: z.string().max(500).optional(),
+});
+export type IngestStateReport = z.infer<typeof IngestStateReportSchema>;
+
+export interface GatewayToServerEvents {
+  'ingest:open': (req: OpenIngestRequest, ack: AckFn<IngestPoint>) => void;
+  'ingest:close': (req: OpenIngestRequest, ack: AckFn<null>) => void;
+  'ingest:state': (report: IngestStateReport) => void;
+}
+
+export interface ServerToGatewayEvents {
+  /** The complete set of cameras this gateway must pull; sent on connect and on each change. */
+  'ingest:assign': (cameras: CameraAssignment[]) => void;
+}
+
+export const INGEST_NAMESPACE = '/ingest';
