@@ -41,8 +41,8 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: [] }> {
       appData: { sourceId },
     });
     try {
-      // Random non-zero SSRC: a restarted source never collides with the old stream's state.
-      const ssrc = crypto.randomInt(1, 0xffffffff);
+      // Random SSRC in 1..2^31-1 (ffmpeg takes -ssrc as a signed int); a restarted source gets a new one.
+      const ssrc = crypto.randomInt(1, 0x7fffffff);
       const producer = await transport.produce({
         kind: 'video',
         rtpParameters: ingestH264RtpParameters(ssrc),

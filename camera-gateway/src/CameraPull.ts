@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { redactUrl, type CameraAssignment } from '@county/shared';
+import type { Logger } from '@county/shared/node';
+import { Backoff } from './Backoff';
+import { passthroughArgs } from './ffmpeg/ffmpegArgs';
+import type { IngestClient } from './SfuIngestClient';
+
+/** A pull that ran this long was healthy: the next failure starts the backoff afresh. */
+const HEALTHY_RUN_MS = 10_000;
+const KILL_GRACE_MS = 2000;
+
+/** ffmpeg prefixes input errors with the URL: drop it (credentials or not) and keep the reason. */
+function clean(line: string): string {
+  return redactUrl(line.trim().replace(/^rtsps?:\/\/\S+?: /i, '')).slice(0, 300);
+}
+
+/** Keeps the last few stderr lines of ffmpeg, credentials removed, to explain a failure. */
+function stderrTail(child: ChildProcess, keep = 5): () => string {
+  const lines: string[] = [];
+  let partial = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split(/\r?\n/);
+    partial = parts.pop() ?? '';
+    for (const l of parts) if (l.trim()) lines.push(clean(l));
+    lines.splice(0, Math.max(0, lines.length - keep));
+  });
+  return () => lines.at(-1) ?? (partial.trim() ? clean(partial) : '');
+}
+
+/**
+ * One camera, pulled by one ffmpeg, for as long as it is assigned: ask the SFU for an ingest
+ * point, run ffmpeg into it, and when ffmpeg ends report `offline` with its reason and try
+ * again after a backoff. `stop()` ends it and waits for ffmpeg to be gone.
+ */
+export class CameraPull {
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #backoff: Backoff;
+  restarts = 0;
+
+  constructor(
+    readonly camera: CameraAssignment,
+    private readonly sfu: IngestClient,
+    private readonly ffmpegPath: string,
+    private readonly logger: Logger,
+    backoff = new Backoff(),
+  ) {
+    this.#backoff = backoff;
+  }
+
+  start(): void {
+    void this.#run();
+  }
+
+  /** The running ffmpeg's pid (tests check it is gone after stop). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async #run(): Promise<void> {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const cameraId = this.camera.id;
+    this.sfu.report({ cameraId, state: 'connecting' });
+    let point;
+    try {
+      point = await this.sfu.open(cameraId);
+    } catch (err) {
+      this.#retry(`SFU ingest unavailable: ${(err as Error).message}`);
+      return;
+    }
+    if (this.#stopped) {
+      await this.sfu.close(cameraId).catch(() => undefined);
+      return;
+    }
+
+    const startedAt = Date.now();
+    const child = spawn(this.ffmpegPath, passthroughArgs(this.camera.url, point), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.#child = child;
+    const lastError = stderrTail(child);
+    this.logger.info({ cameraId, pid: child.pid }, 'ffmpeg started');
+
+    this.#exited = new Promise<void>((resolve) => {
+      let done = false;
+      const finish = (why: string) => {
+        if (done) return;
+        done = true;
+        if (this.#child === child) this.#child = undefined;
+        resolve();
+        if (this.#stopped) return;
+        if (Date.now() - startedAt >= HEALTHY_RUN_MS) this.#backoff.reset();
+        void this.sfu.close(cameraId).catch(() => undefined);
+        this.#retry(lastError() || why);
+      };
+      child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`));
+      child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`));
+    });
+  }
+
+  #retry(reason: string): void {
+    if (this.#stopped) return;
+    const delay = this.#backoff.next();
+    this.restarts++;
+    this.logger.warn({ cameraId: this.camera.id, reason, retryInMs: delay }, 'camera offline');
+    this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason });
+    this.#timer = setTimeout(() => void this.#run(), delay);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+      await this.#exited;
+      clearTimeout(killer);
+    }
+    this.logger.info({ cameraId: this.camera.id }, 'camera pull stopped');
+  }
+}

@@ -1,0 +1,34 @@
+import { createLogger } from '@county/shared/node';
+import { CameraGateway } from './CameraGateway';
+import { loadConfig } from './config';
+import { resolveFfmpeg } from './ffmpeg/resolveFfmpeg';
+
+const logger = createLogger('camera-gateway');
+
+try {
+  const config = loadConfig();
+  const ffmpegPath = resolveFfmpeg();
+  logger.info({ ffmpegPath, gatewayId: config.GATEWAY_ID }, 'camera-gateway starting');
+  const gateway = new CameraGateway({
+    sfuUrl: config.SFU_URL,
+    token: config.GATEWAY_TOKEN,
+    gatewayId: config.GATEWAY_ID,
+    ffmpegPath,
+    logger,
+  });
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Stop every ffmpeg before exiting: none may outlive the gateway.
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (err) {
+  logger.fatal({ err }, 'camera-gateway failed to start');
+  process.exit(1);
+}
