@@ -21,7 +21,7 @@ from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 def pipeline(width, height, fps, gop, bitrate_kbps, profile):
     # tune=zerolatency: no B-frames and no lookahead, like most IP cameras' low-delay mode.
     return (
-        f"( videotestsrc is-live=true pattern=smpte horizontal-speed=4 "
+        f"( videotestsrc is-live=true pattern=ball motion=wavy background-color=0xff203040 "
         f"! video/x-raw,width={width},height={height},framerate={fps}/1 "
         f"! clockoverlay time-format=\"%H:%M:%S\" halignment=left valignment=top font-desc=\"Sans 24\" "
         f"! timeoverlay halignment=right valignment=bottom font-desc=\"Sans 20\" "

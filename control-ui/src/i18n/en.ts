@@ -1,0 +1,22 @@
+import type { Messages } from './zh-CN';
+
+const en: Messages = {
+  app: { title: 'County Video Command Center', wall: 'Wall', language: '中文' },
+  wall: {
+    noCameras: 'No cameras yet',
+    connecting: 'Connecting to the server…',
+    disconnected: 'Connection to the server lost, reconnecting…',
+  },
+  status: { online: 'Online', connecting: 'Connecting', offline: 'Offline' },
+  tile: { waiting: 'Waiting for picture…', stats: '{{fps}} fps · {{kbps}} kbps' },
+  errors: {
+    bad_request: 'Invalid request',
+    unauthorized: 'Not signed in',
+    forbidden: 'Not allowed',
+    not_found: 'Not found',
+    conflict: 'Conflicting state',
+    unavailable: 'Unavailable',
+    internal: 'Server error',
+  },
+};
+export default en;

@@ -1,0 +1,59 @@
+import { useEffect, useState } from 'react';
+import type { CameraView, RoomId } from '@county/shared';
+import { MediaEngine } from '../media/MediaEngine';
+import { SignalClient } from '../signalling/SignalClient';
+
+export type Connection = 'connecting' | 'connected' | 'disconnected';
+
+/**
+ * Joins a wall room and keeps its camera list live. On every (re)connection the room is
+ * joined afresh with a new engine: after a server restart nothing old is reusable.
+ */
+export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: CameraView[]; connection: Connection } {
+  const [engine, setEngine] = useState<MediaEngine>();
+  const [cameras, setCameras] = useState<CameraView[]>([]);
+  const [connection, setConnection] = useState<Connection>('connecting');
+
+  useEffect(() => {
+    const signal = new SignalClient();
+    let current: MediaEngine | undefined;
+    let cancelled = false;
+
+    const onConnect = () => {
+      MediaEngine.join(signal, roomId).then(
+        ({ engine: next, cameras: list }) => {
+          if (cancelled) return next.close();
+          current?.close();
+          current = next;
+          setEngine(next);
+          setCameras(list);
+          setConnection('connected');
+        },
+        () => signal.socket.disconnect().connect(), // join failed: start over
+      );
+    };
+    const onDisconnect = () => {
+      current?.close();
+      current = undefined;
+      setEngine(undefined);
+      setConnection('disconnected');
+    };
+    signal.socket.on('connect', onConnect);
+    signal.socket.on('disconnect', onDisconnect);
+    signal.socket.on('camera:updated', (cam) =>
+      setCameras((list) => {
+        const i = list.findIndex((c) => c.id === cam.id);
+        return i < 0 ? [...list, cam] : list.map((c) => (c.id === cam.id ? cam : c));
+      }),
+    );
+    signal.socket.on('camera:removed', ({ id }) => setCameras((list) => list.filter((c) => c.id !== id)));
+
+    return () => {
+      cancelled = true;
+      current?.close();
+      signal.close();
+    };
+  }, [roomId]);
+
+  return { engine, cameras, connection };
+}
