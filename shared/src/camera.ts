@@ -14,6 +14,7 @@ export type CameraId = z.infer<typeof CameraIdSchema>;
 export const CameraUrlSchema = z
   .string()
   .max(2048)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   .refine((s) => !/[\s\u0000-\u001f\u007f]/.test(s), 'camera url: no spaces or control characters')
   .refine((s) => {
     try {

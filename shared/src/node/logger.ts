@@ -6,10 +6,14 @@ import { redactUrl } from '../camera';
  * `token` and `password` fields are censored, and every message string passes through
  * redactUrl (ffmpeg and mediasoup errors can echo a camera URL).
  */
-export function createLogger(name: string): pino.Logger {
-  return pino({
+export function createLogger(
+  name: string,
+  options: { destination?: pino.DestinationStream; level?: string } = {},
+): pino.Logger {
+  return pino(
+    {
     name,
-    level: process.env.LOG_LEVEL ?? 'info',
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: {
       paths: ['url', '*.url', 'token', '*.token', 'password', '*.password', 'auth.token'],
       censor: '[redacted]',
@@ -24,6 +28,8 @@ export function createLogger(name: string): pino.Logger {
       err: (e: unknown) =>
         e instanceof Error ? { type: e.name, message: redactUrl(e.message), stack: redactUrl(e.stack ?? '') } : e,
     },
-  });
+    },
+    options.destination,
+  );
 }
 export type Logger = pino.Logger;

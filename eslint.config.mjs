@@ -1,0 +1,21 @@
+// One lint config for every package: typescript-eslint's recommended rules, type-aware.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-console': 'error',
+    },
+  },
+  { files: ['control-ui/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
+  { files: ['**/*.{mjs,js}', 'tests/**', '**/test/**', 'bench/**'], languageOptions: { globals: { ...globals.node } } },
+  { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+);

@@ -1,0 +1,2 @@
+// Tests are quiet unless LOG_LEVEL says otherwise.
+process.env.LOG_LEVEL ??= 'silent';
