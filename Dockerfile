@@ -13,12 +13,13 @@
 # Needs no Node.js, so it starts from plain Debian rather than the node image.
 # ---------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS demo-camera
-# python3-gi + gir1.2-gst-rtsp-server-1.0: the GObject bindings rtsp_camera.py imports;
+# python3-gi + python3-gst-1.0 + gir1.2-gst-rtsp-server-1.0: the GObject bindings and Gst
+# overrides rtsp_camera.py imports (the same set scripts/setup.sh installs on a host);
 # plugins-base (videotestsrc), -x (clockoverlay/timeoverlay via pango; pulls a font through
 # fontconfig), -ugly (x264enc), -good (rtph264pay), gstreamer1.0-rtsp (RTSP plugins).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      python3 python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp \
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x \
  && rm -rf /var/lib/apt/lists/*
 # An unprivileged user with a home, so GStreamer can write its plugin registry cache.
@@ -36,7 +37,7 @@ FROM node:20-bookworm-slim AS build
 # Toolchain and Debian -dev libraries that scripts/mediasoup-worker.mjs builds the worker
 # against (it swaps mediasoup's Internet-fetched meson wraps for these system libraries).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       g++ meson ninja-build pkg-config libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev \
       libabsl-dev nlohmann-json3-dev python3 make \
  && rm -rf /var/lib/apt/lists/*
@@ -50,7 +51,7 @@ COPY camera-gateway/package.json camera-gateway/
 COPY control-ui/package.json control-ui/
 # MEDIASOUP_WORKER_BIN=/nonexistent: mediasoup's postinstall skips its own worker download/build
 # (we build it below). FFMPEG_BIN=/bin/true: ffmpeg-static's postinstall sees an existing file
-# and skips its ~70 MB GitHub download, so the gateway uses Debian's ffmpeg. Both only for this
+# and skips its large GitHub download, so the gateway uses Debian's ffmpeg. Both only for this
 # command; neither variable exists at run time.
 RUN MEDIASOUP_WORKER_BIN=/nonexistent FFMPEG_BIN=/bin/true npm ci
 
@@ -76,7 +77,7 @@ FROM node:20-bookworm-slim AS sfu-server
 # Runtime shared libraries of the dynamically linked mediasoup-worker (per its ELF NEEDED list;
 # libsrtp2-1 pulls libnss3/libnspr4, which it is built with; libstdc++6 comes with the image).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623 \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
@@ -103,7 +104,7 @@ CMD ["node", "sfu-server/dist/main.js"]
 # ---------------------------------------------------------------------------------------------
 FROM node:20-bookworm-slim AS camera-gateway
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules/

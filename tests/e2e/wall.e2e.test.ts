@@ -1,0 +1,60 @@
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { startSimCamera, type SimCamera } from '../support/simCamera';
+import { api, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
+
+const framesDecoded = (page: Page, id: string) =>
+  page.$eval(`[data-camera-id="${id}"]`, (el) => Number(el.getAttribute('data-frames-decoded') ?? 0));
+
+// Real Chromium against the real stack: GStreamer camera -> ffmpeg -> mediasoup -> /wall.
+describe('the wall in Chromium', () => {
+  let stack: Stack;
+  let camera: SimCamera;
+  let browser: Browser;
+  beforeAll(async () => {
+    camera = await startSimCamera({ mounts: ['/wall-cam'] });
+    stack = await startStack({ ui: true });
+    browser = await launchChromium();
+    await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'wall-cam', name: '工地全景', url: camera.url() });
+    await waitFor('camera online', async () => (await cameraStatus(stack.baseUrl, 'wall-cam')) === 'online');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await camera?.stop();
+  });
+
+  it('decodes the camera in its tile, frames rising, for two viewers through one ffmpeg pull', async () => {
+    const pages = await Promise.all([browser.newPage(), browser.newPage()]);
+    for (const page of pages) await page.goto(`${stack.baseUrl}/wall`);
+    for (const page of pages) {
+      const tile = page.locator('[data-camera-id="wall-cam"]');
+      await tile.waitFor();
+      expect(await tile.locator('video').count()).toBe(1);
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-camera-id="wall-cam"]')?.getAttribute('data-frames-decoded')) > 0,
+        null,
+        { timeout: 20_000 },
+      );
+    }
+    const before = await Promise.all(pages.map((p) => framesDecoded(p, 'wall-cam')));
+    await pages[0]!.waitForTimeout(2000);
+    const after = await Promise.all(pages.map((p) => framesDecoded(p, 'wall-cam')));
+    // 25 fps camera: over 2 s each viewer decodes ~50 new frames; demand clearly more than a trickle.
+    after.forEach((n, i) => expect(n - before[i]!).toBeGreaterThan(20));
+    expect(stack.gateway?.pulls.size).toBe(1);
+    expect(await pages[0]!.getAttribute('[data-camera-id="wall-cam"]', 'data-status')).toBe('online');
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
+  it('drops the tile when the camera is deleted', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/wall?lang=en`);
+    await page.locator('[data-camera-id="wall-cam"]').waitFor();
+    expect(await page.textContent('figcaption')).toContain('Online');
+    await api(stack.baseUrl, 'DELETE', '/api/cameras/wall-cam');
+    await page.locator('[data-camera-id="wall-cam"]').waitFor({ state: 'detached' });
+    expect(await page.textContent('.wall__empty')).toBe('No cameras yet');
+    await page.close();
+  });
+});
