@@ -18,4 +18,6 @@ export default tseslint.config(
   { files: ['control-ui/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
   { files: ['**/*.{mjs,js}', 'tests/**', '**/test/**', 'bench/**'], languageOptions: { globals: { ...globals.node } } },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },
+  // bench scripts run functions inside the page too.
+  { files: ['bench/**'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
 );

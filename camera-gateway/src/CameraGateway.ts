@@ -25,6 +25,7 @@ export class CameraGateway {
     this.#client = new SfuIngestClient(options.sfuUrl, options.token, options.gatewayId);
     const { logger } = options;
     this.#client.onAssign((cameras) => this.#enqueue(cameras));
+    this.#client.onLost((cameraId) => this.#pulls.get(cameraId)?.restart('SFU lost the ingest point'));
     this.#client.socket.on('connect', () => logger.info({ sfu: options.sfuUrl }, 'connected to SFU'));
     this.#client.socket.on('connect_error', (err) => logger.warn({ err }, 'SFU connection failed; retrying'));
     this.#client.socket.on('disconnect', (reason) => {

@@ -111,6 +111,14 @@ export class CameraPull {
     this.#timer = setTimeout(() => void this.#run(), delay);
   }
 
+  /** Ends the running ffmpeg; the usual retry opens a new ingest point and starts again. */
+  restart(reason: string): void {
+    const child = this.#child;
+    if (this.#stopped || !child) return;
+    this.logger.info({ cameraId: this.camera.id, reason }, 'restarting camera pull');
+    child.kill('SIGTERM');
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);

@@ -40,6 +40,10 @@ export class SfuIngestClient implements IngestClient {
     this.socket.on('ingest:assign', listener);
   }
 
+  onLost(listener: (cameraId: string) => void): void {
+    this.socket.on('ingest:lost', ({ cameraId }) => listener(cameraId));
+  }
+
   async open(cameraId: string): Promise<IngestPoint> {
     return unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId }));
   }

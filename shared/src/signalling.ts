@@ -17,7 +17,7 @@ import type {
 } from 'mediasoup-client/types';
 import { CameraIdSchema, type CameraId, type CameraView } from './camera';
 import type { AckFn } from './errors';
-import { RoomIdSchema } from './rooms';
+import { RoomIdSchema, type RoomId } from './rooms';
 
 export type { DtlsParameters, IceCandidate, IceParameters, MediaKind, RtpCapabilities, RtpParameters };
 
@@ -87,6 +87,8 @@ export interface ServerToClientEvents {
   'camera:removed': (msg: { id: CameraId }) => void;
   /** The server closed a consumer (its camera went away); the client drops it. */
   'consumer:closed': (msg: { consumerId: string }) => void;
+  /** The room's media died with its worker; the client joins it again. */
+  'room:closed': (msg: { roomId: RoomId }) => void;
 }
 
 // ---- gateway namespace `/ingest` -------------------------------------------------------
@@ -126,6 +128,8 @@ export interface GatewayToServerEvents {
 export interface ServerToGatewayEvents {
   /** The complete set of cameras this gateway must pull; sent on connect and on each change. */
   'ingest:assign': (cameras: CameraAssignment[]) => void;
+  /** The camera's ingest point is gone (its media worker died): restart the pull. */
+  'ingest:lost': (msg: { cameraId: CameraId }) => void;
 }
 
 export const INGEST_NAMESPACE = '/ingest';

@@ -47,6 +47,29 @@ describe('the wall in Chromium', () => {
     await Promise.all(pages.map((p) => p.close()));
   });
 
+  it('plays again after every mediasoup worker dies', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/wall`);
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-camera-id="wall-cam"]')?.getAttribute('data-frames-decoded')) > 10,
+      null,
+      { timeout: 20_000 },
+    );
+    for (const pid of stack.sfu.pool.workerPids) process.kill(pid, 'SIGKILL');
+    // The tile's counter restarts with its new consumer; wait for a reset, then fresh frames.
+    await page.waitForFunction(
+      () => {
+        const w = window as unknown as { minSeen?: number };
+        const n = Number(document.querySelector('[data-camera-id="wall-cam"]')?.getAttribute('data-frames-decoded'));
+        w.minSeen = Math.min(w.minSeen ?? n, n);
+        return w.minSeen < 5 && n > w.minSeen + 25;
+      },
+      null,
+      { timeout: 30_000, polling: 100 },
+    );
+    await page.close();
+  });
+
   it('drops the tile when the camera is deleted', async () => {
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/wall?lang=en`);

@@ -94,6 +94,28 @@ describe('camera path: RTSP camera -> camera-gateway (ffmpeg) -> SFU', () => {
     await api(stack.baseUrl, 'DELETE', '/api/cameras/cred-bad');
   });
 
+  it('recovers by itself when a mediasoup worker dies', async () => {
+    await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'crash', name: '崩溃恢复', url: camera.url('/cam') });
+    await waitFor('crash online', async () => (await cameraStatus(stack.baseUrl, 'crash')) === 'online');
+    const before = stack.sfu.feeds.producerOf('crash').producer;
+    const pids = stack.sfu.pool.workerPids;
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await waitFor('workers replaced', () => stack.sfu.pool.workerPids.every((p) => !pids.includes(p)) && stack.sfu.pool.workerCount === 2);
+    await waitFor('a new producer with RTP', async () => {
+      try {
+        const { producer } = stack.sfu.feeds.producerOf('crash');
+        if (producer === before) return undefined;
+        return (await producer.getStats()).some((s) => s.byteCount > 0);
+      } catch {
+        return undefined;
+      }
+    });
+    expect(before.closed).toBe(true);
+    expect(await cameraStatus(stack.baseUrl, 'crash')).toBe('online');
+    expect((await api(stack.baseUrl, 'GET', '/api/health')).json).toMatchObject({ status: 'ok', workers: 2 });
+    await api(stack.baseUrl, 'DELETE', '/api/cameras/crash');
+  });
+
   it('recovers by itself when the camera goes away and comes back', async () => {
     const flaky = await startSimCamera({ mounts: ['/flaky'] });
     const port = flaky.port;

@@ -53,8 +53,10 @@ export function CameraTile({ camera, engine, showStats }: { camera: CameraView; 
           if (active) setConsumer(undefined);
         });
       },
-      () => {
+      (err: Error) => {
         // The stream may be between restarts; try again shortly while still online.
+        // eslint-disable-next-line no-console -- the operator's only clue in the browser
+        console.warn(`camera ${camera.id}: ${err.message}; retrying`);
         if (active) retry = window.setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
       },
     );

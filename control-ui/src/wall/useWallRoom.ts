@@ -39,6 +39,7 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
       setConnection('disconnected');
     };
     signal.socket.on('connect', onConnect);
+    signal.socket.on('room:closed', onConnect); // its media died with a worker: join afresh
     signal.socket.on('disconnect', onDisconnect);
     signal.socket.on('camera:updated', (cam) =>
       setCameras((list) => {

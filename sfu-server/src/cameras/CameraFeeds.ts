@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { AppError, type IngestPoint } from '@county/shared';
 import type { Logger } from '@county/shared/node';
@@ -9,7 +10,7 @@ import type { CameraRegistry } from './CameraRegistry';
  * Binds cameras to media: one RtpIngest (plain transport + producer) per live camera,
  * however many viewers. A camera goes `online` when its first RTP arrives.
  */
-export class CameraFeeds {
+export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string] }> {
   readonly #ingests = new Map<string, RtpIngest>();
 
   constructor(
@@ -18,6 +19,7 @@ export class CameraFeeds {
     private readonly options: RtpIngestOptions,
     private readonly logger: Logger,
   ) {
+    super();
     registry.on('removed', (id) => this.close(id));
   }
 
@@ -36,7 +38,11 @@ export class CameraFeeds {
     this.#ingests.set(cameraId, ingest);
     ingest.once('flowing', () => void this.registry.setStatus(cameraId, 'online'));
     ingest.once('close', () => {
-      if (this.#ingests.get(cameraId) === ingest) this.#ingests.delete(cameraId);
+      // Still registered means nobody asked for this close: its worker died.
+      if (this.#ingests.get(cameraId) !== ingest) return;
+      this.#ingests.delete(cameraId);
+      this.logger.warn({ cameraId }, 'ingest lost with its media worker');
+      this.emit('lost', cameraId);
     });
     this.logger.debug({ cameraId, ...ingest.endpoint }, 'ingest opened');
     return { cameraId, ...ingest.endpoint };

@@ -45,6 +45,10 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
     return this.#slots.length;
   }
 
+  get workerPids(): number[] {
+    return this.#slots.map((s) => s.worker.pid);
+  }
+
   /** The router with the fewest transports on it (a cheap proxy for worker load). */
   leastLoadedRouter(): types.Router {
     let best: Slot | undefined;

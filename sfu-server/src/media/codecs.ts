@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 /**
  * Codecs every router offers. H.264 is declared Constrained Baseline 42e01f with
  * level-asymmetry: Chromium without a hardware decoder never offers High (64xxxx), but its
- * software decoder decodes Main and High streams declared this way (see docs/media.md).
+ * software decoder decodes Main and High streams declared this way (docs/media.md).
  */
 export const ROUTER_CODECS: types.RtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },

@@ -21,6 +21,13 @@ export class Room {
     this.kind = roomKind(id);
   }
 
+  /** Runs when the room's router dies with its worker (not on a normal close). */
+  onMediaLost(listener: () => void): void {
+    this.router.observer.once('close', () => {
+      if (this.#peers.size > 0) listener();
+    });
+  }
+
   addPeer(peerId: string, onConsumerClosed: (consumerId: string) => void): MediaPeer {
     this.#peers.get(peerId)?.close();
     const peer = new MediaPeer(peerId, this.router, this.pool, this.webRtc, onConsumerClosed);

@@ -15,11 +15,20 @@ export class Rooms {
   getOrCreate(id: RoomId): Room {
     let room = this.#rooms.get(id);
     if (!room || room.router.closed) {
-      room = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc);
-      this.#rooms.set(id, room);
+      const created = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc);
+      created.onMediaLost(() => {
+        if (this.#rooms.get(id) === created) this.#rooms.delete(id);
+        created.close();
+        this.onMediaLost(id);
+      });
+      this.#rooms.set(id, created);
+      room = created;
     }
     return room;
   }
+
+  /** Told when a room's media died; members must join again (set by signalling). */
+  onMediaLost: (roomId: RoomId) => void = () => undefined;
 
   leave(room: Room, peerId: string): void {
     room.removePeer(peerId);

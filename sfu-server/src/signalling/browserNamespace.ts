@@ -37,6 +37,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
   registry.on('updated', (camera) => io.to(WALL_VIEWERS).emit('camera:updated', camera));
   registry.on('removed', (id) => io.to(WALL_VIEWERS).emit('camera:removed', { id }));
+  rooms.onMediaLost = (roomId) => io.to(roomId).emit('room:closed', { roomId });
 
   io.on('connection', (socket) => {
     const principal: Principal = { id: socket.id, role: deps.defaultRole };

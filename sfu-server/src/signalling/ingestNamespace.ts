@@ -79,6 +79,11 @@ export function attachIngestNamespace(io: Server, deps: Deps): Namespace<Gateway
   };
   const rebalanceSoon = () => void rebalance().catch((err: unknown) => logger.error({ err }, 'rebalance failed'));
   registry.on('assignments', rebalanceSoon);
+  feeds.on('lost', (cameraId) => {
+    const gateway = ns.sockets.get(owner.get(cameraId) ?? '');
+    gateway?.emit('ingest:lost', { cameraId });
+    void registry.setStatus(cameraId, 'connecting', 'media worker restarted');
+  });
 
   ns.on('connection', (socket: GatewaySocket) => {
     const log = logger.child({ gateway: socket.id });
