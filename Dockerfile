@@ -71,20 +71,25 @@ FROM build AS deps
 RUN npm prune --omit=dev --ignore-scripts
 
 # ---------------------------------------------------------------------------------------------
+# app-base: what both Node services run on: production node_modules and the shared package.
+# ---------------------------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS app-base
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules/
+COPY --from=build /app/package.json ./
+COPY --from=build /app/shared/package.json shared/
+COPY --from=build /app/shared/dist shared/dist/
+
+# ---------------------------------------------------------------------------------------------
 # sfu-server: mediasoup SFU + HTTP API + the built control UI.
 # ---------------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS sfu-server
+FROM app-base AS sfu-server
 # Runtime shared libraries of the dynamically linked mediasoup-worker (per its ELF NEEDED list;
 # libsrtp2-1 pulls libnss3/libnspr4, which it is built with; libstdc++6 comes with the image).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623 \
  && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY --from=deps /app/node_modules node_modules/
-COPY --from=build /app/package.json ./
-COPY --from=build /app/shared/package.json shared/
-COPY --from=build /app/shared/dist shared/dist/
 COPY --from=build /app/sfu-server/package.json sfu-server/
 COPY --from=build /app/sfu-server/dist sfu-server/dist/
 COPY --from=build /app/control-ui/dist control-ui/dist/
@@ -102,15 +107,10 @@ CMD ["node", "sfu-server/dist/main.js"]
 # ---------------------------------------------------------------------------------------------
 # camera-gateway: pulls RTSP cameras with Debian's ffmpeg and restreams RTP into the SFU.
 # ---------------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS camera-gateway
+FROM app-base AS camera-gateway
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/*
-WORKDIR /app
-COPY --from=deps /app/node_modules node_modules/
-COPY --from=build /app/package.json ./
-COPY --from=build /app/shared/package.json shared/
-COPY --from=build /app/shared/dist shared/dist/
 COPY --from=build /app/camera-gateway/package.json camera-gateway/
 COPY --from=build /app/camera-gateway/dist camera-gateway/dist/
 USER node
