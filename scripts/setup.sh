@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 APT_RUNTIME=(ffmpeg g++ make meson ninja-build pkg-config libssl-dev libuv1-dev libsrtp2-dev
   libusrsctp-dev libabsl-dev nlohmann-json3-dev python3-gi python3-gst-1.0
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base
-  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x)
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
+  gstreamer1.0-x)
 # Tests: a real browser, Redis, compose-file validation, CJK fonts for screenshots.
 APT_TEST=(chromium redis-server docker-compose fonts-noto-cjk)
 

@@ -3,6 +3,9 @@
 serving a moving test pattern with the wall-clock time and a running frame time burned in.
 
     /usr/bin/python3 sim-cameras/rtsp_camera.py --port 8554 --mount /demo
+    /usr/bin/python3 sim-cameras/rtsp_camera.py --mount /a=h264-1080p+aac --mount /b=h265+pcma
+
+Each mount behaves like one kind of real camera (see VIDEO_PROFILES / AUDIO_PROFILES).
 
 Prints "READY <port>" on stdout once it accepts connections. Binds 127.0.0.1 unless --host.
 Runs until SIGTERM/SIGINT.
@@ -18,24 +21,56 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
-def pipeline(width, height, fps, gop, bitrate_kbps, profile):
-    # tune=zerolatency: no B-frames and no lookahead, like most IP cameras' low-delay mode.
-    return (
-        f"( videotestsrc is-live=true pattern=ball motion=wavy background-color=0xff203040 "
+VIDEO_PROFILES = {
+    # name: (encoder + payloader, size override, gop override in seconds)
+    # ultrafast turns CABAC off, so this stream is Constrained Baseline whatever --profile says.
+    "h264": ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
+             "! video/x-h264,profile={profile} ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
+    # What many site cameras send: 1080p High, a keyframe every 4 s.
+    "h264-1080p": ("x264enc tune=zerolatency speed-preset=superfast key-int-max={gop} bitrate={kbps} "
+                   "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", "1920x1080", 4),
+    # B-frames (no zerolatency tune): browsers cannot play these through an SFU.
+    "h264-bframes": ("x264enc speed-preset=superfast bframes=2 b-adapt=false key-int-max={gop} bitrate={kbps} "
+                     "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
+    "h265": ("x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
+             "! rtph265pay name=pay0 pt=96 config-interval=-1", None, None),
+    "mjpeg": ("jpegenc quality=70 ! rtpjpegpay name=pay0 pt=26", None, None),
+}
+AUDIO_PROFILES = {
+    "aac": "audio/x-raw,rate=16000,channels=1 ! voaacenc bitrate=32000 ! rtpmp4gpay name=pay1 pt=97",
+    "pcma": "audio/x-raw,rate=8000,channels=1 ! alawenc ! rtppcmapay name=pay1 pt=8",
+    "pcmu": "audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay name=pay1 pt=0",
+}
+
+
+def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile):
+    """spec: "h264", "h265+aac", "h264-1080p+pcma", ... (video profile, optional +audio)."""
+    video, _, audio = spec.partition("+")
+    enc, size, gop_s = VIDEO_PROFILES[video]
+    if size:
+        width, height = (int(x) for x in size.split("x"))
+    if gop_s:
+        gop = gop_s * fps
+    parts = [
+        f"videotestsrc is-live=true pattern=ball motion=wavy background-color=0xff203040 "
         f"! video/x-raw,width={width},height={height},framerate={fps}/1 "
         f"! clockoverlay time-format=\"%H:%M:%S\" halignment=left valignment=top font-desc=\"Sans 24\" "
         f"! timeoverlay halignment=right valignment=bottom font-desc=\"Sans 20\" "
-        f"! x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={bitrate_kbps} "
-        f"! video/x-h264,profile={profile} "
-        f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
-    )
+        f"! videoconvert ! video/x-raw,format=I420 "
+        f"! " + enc.format(gop=gop, kbps=bitrate_kbps, profile=profile)
+    ]
+    if audio:
+        parts.append(f"audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! {AUDIO_PROFILES[audio]}")
+    return "( " + " ".join(parts) + " )"
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8554, help="0 picks a free port")
-    ap.add_argument("--mount", action="append", help="mount path(s), default /demo")
+    ap.add_argument("--mount", action="append",
+                    help="PATH or PATH=PROFILE, e.g. /site=h264-1080p+aac (profiles: %s; audio: %s); default /demo"
+                    % (", ".join(VIDEO_PROFILES), ", ".join(AUDIO_PROFILES)))
     ap.add_argument("--size", default="640x360")
     ap.add_argument("--fps", type=int, default=25)
     ap.add_argument("--gop", type=int, default=25, help="keyframe interval in frames")
@@ -50,10 +85,11 @@ def main():
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
     for mount in args.mount or ["/demo"]:
+        path, _, spec = mount.partition("=")
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(width, height, args.fps, args.gop, args.bitrate, args.profile))
+        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, args.gop, args.bitrate, args.profile))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
-        mounts.add_factory(mount, factory)
+        mounts.add_factory(path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
         sys.exit(1)
