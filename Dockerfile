@@ -16,11 +16,12 @@ FROM debian:bookworm-slim AS demo-camera
 # python3-gi + python3-gst-1.0 + gir1.2-gst-rtsp-server-1.0: the GObject bindings and Gst
 # overrides rtsp_camera.py imports (the same set scripts/setup.sh installs on a host);
 # plugins-base (videotestsrc), -x (clockoverlay/timeoverlay via pango; pulls a font through
-# fontconfig), -ugly (x264enc), -good (rtph264pay), gstreamer1.0-rtsp (RTSP plugins).
+# fontconfig), -ugly (x264enc), -good (rtph264pay), gstreamer1.0-rtsp (RTSP plugins), -bad (x265enc, voaacenc), -libav.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       python3 python3-gi python3-gst-1.0 gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp \
       gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x \
+      gstreamer1.0-plugins-bad gstreamer1.0-libav \
  && rm -rf /var/lib/apt/lists/*
 # An unprivileged user with a home, so GStreamer can write its plugin registry cache.
 RUN useradd --create-home --uid 10001 camera
