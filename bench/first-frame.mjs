@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const { SfuServer } = require(path.join(root, 'sfu-server/dist/server.js'));
 const { loadConfig } = require(path.join(root, 'sfu-server/dist/config.js'));
 const { CameraGateway } = require(path.join(root, 'camera-gateway/dist/CameraGateway.js'));
-const { resolveFfmpeg } = require(path.join(root, 'camera-gateway/dist/ffmpeg/resolveFfmpeg.js'));
+const { resolveFfmpeg, resolveFfprobe } = require(path.join(root, 'camera-gateway/dist/ffmpeg/resolveFfmpeg.js'));
 const { createLogger } = require(path.join(root, 'shared/dist/node/index.js'));
 const { chromium } = require('playwright-core');
 
@@ -58,7 +58,8 @@ const sfu = await SfuServer.create(
   loadConfig({ HOST: '127.0.0.1', PORT: '0', GATEWAY_TOKEN: token, UI_DIST: path.join(root, 'control-ui/dist'), RTC_MIN_PORT: '43000', RTC_MAX_PORT: '43999' }),
   logger,
 );
-const gateway = new CameraGateway({ sfuUrl: sfu.url, token, gatewayId: 'bench', ffmpegPath: resolveFfmpeg(), logger });
+const ffmpegPath = resolveFfmpeg();
+const gateway = new CameraGateway({ sfuUrl: sfu.url, token, gatewayId: 'bench', tools: { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath) }, logger });
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

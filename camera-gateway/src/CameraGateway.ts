@@ -1,13 +1,13 @@
 import type { CameraAssignment } from '@county/shared';
 import type { Logger } from '@county/shared/node';
-import { CameraPull } from './CameraPull';
+import { CameraPull, type PullTools } from './CameraPull';
 import { SfuIngestClient } from './SfuIngestClient';
 
 export interface GatewayOptions {
   sfuUrl: string;
   token: string;
   gatewayId: string;
-  ffmpegPath: string;
+  tools: PullTools;
   logger: Logger;
 }
 
@@ -58,7 +58,7 @@ export class CameraGateway {
     await Promise.all(stopping);
     for (const cam of wanted.values()) {
       if (this.#pulls.has(cam.id)) continue;
-      const pull = new CameraPull(cam, this.#client, this.options.ffmpegPath, this.options.logger);
+      const pull = new CameraPull(cam, this.#client, this.options.tools, this.options.logger);
       this.#pulls.set(cam.id, pull);
       pull.start();
     }

@@ -1,50 +1,63 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { redactUrl, type CameraAssignment } from '@county/shared';
+import { redactUrl, type CameraAssignment, type IngestHealthReport } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { Backoff } from './Backoff';
-import { passthroughArgs } from './ffmpeg/ffmpegArgs';
+import { pullArgs } from './ffmpeg/ffmpegArgs';
+import { planPull, type PullPlan } from './ffmpeg/plan';
+import { probeCamera, type StreamProbe } from './ffmpeg/probe';
+import { ProgressReader } from './ffmpeg/progress';
 import type { IngestClient } from './SfuIngestClient';
 
 /** A pull that ran this long was healthy: the next failure starts the backoff afresh. */
 const HEALTHY_RUN_MS = 10_000;
 const KILL_GRACE_MS = 2000;
+const HEALTH_INTERVAL_MS = 2000;
+
+export interface PullTools {
+  ffmpegPath: string;
+  ffprobePath: string;
+}
 
 /** ffmpeg prefixes input errors with the URL: drop it (credentials or not) and keep the reason. */
 function clean(line: string): string {
   return redactUrl(line.trim().replace(/^rtsps?:\/\/\S+?: /i, '')).slice(0, 300);
 }
 
-/** Keeps the last few stderr lines of ffmpeg, credentials removed, to explain a failure. */
-function stderrTail(child: ChildProcess, keep = 5): () => string {
-  const lines: string[] = [];
+/** Keeps the last stderr line of ffmpeg, credentials removed, to explain a failure. */
+function stderrTail(child: ChildProcess): () => string {
+  let last = '';
   let partial = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     const parts = (partial + chunk).split(/\r?\n/);
     partial = parts.pop() ?? '';
-    for (const l of parts) if (l.trim()) lines.push(clean(l));
-    lines.splice(0, Math.max(0, lines.length - keep));
+    for (const l of parts) if (l.trim()) last = clean(l);
   });
-  return () => lines.at(-1) ?? (partial.trim() ? clean(partial) : '');
+  return () => last || (partial.trim() ? clean(partial) : '');
 }
 
 /**
- * One camera, pulled by one ffmpeg, for as long as it is assigned: ask the SFU for an ingest
- * point, run ffmpeg into it, and when ffmpeg ends report `offline` with its reason and try
- * again after a backoff. `stop()` ends it and waits for ffmpeg to be gone.
+ * One camera, pulled by one ffmpeg, for as long as it is assigned: probe what the camera
+ * sends, plan passthrough or re-encoding, ask the SFU for an ingest point, run ffmpeg into
+ * it, report health; when ffmpeg ends report `offline` with its reason and try again after
+ * a backoff. `stop()` ends it and waits for ffmpeg to be gone.
  */
 export class CameraPull {
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
+  #healthTimer: NodeJS.Timeout | undefined;
   #stopped = false;
   readonly #backoff: Backoff;
   restarts = 0;
+  /** Last probe and plan (for health and tests). */
+  probe: StreamProbe | undefined;
+  plan: PullPlan | undefined;
 
   constructor(
     readonly camera: CameraAssignment,
     private readonly sfu: IngestClient,
-    private readonly ffmpegPath: string,
+    private readonly tools: PullTools,
     private readonly logger: Logger,
     backoff = new Backoff(),
   ) {
@@ -65,11 +78,16 @@ export class CameraPull {
     if (this.#stopped) return;
     const cameraId = this.camera.id;
     this.sfu.report({ cameraId, state: 'connecting' });
+    let plan: PullPlan;
     let point;
     try {
-      point = await this.sfu.open(cameraId);
+      this.probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
+      plan = planPull(this.probe);
+      this.plan = plan;
+      if (this.#stopped) return;
+      point = await this.sfu.open(cameraId, plan.audio);
     } catch (err) {
-      this.#retry(`SFU ingest unavailable: ${(err as Error).message}`);
+      this.#retry((err as Error).message);
       return;
     }
     if (this.#stopped) {
@@ -78,18 +96,27 @@ export class CameraPull {
     }
 
     const startedAt = Date.now();
-    const child = spawn(this.ffmpegPath, passthroughArgs(this.camera.url, point), {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point), {
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
     const lastError = stderrTail(child);
-    this.logger.info({ cameraId, pid: child.pid }, 'ffmpeg started');
+    let fps: number | undefined;
+    const progress = new ProgressReader((f) => (fps = f));
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => progress.push(chunk));
+    this.#healthTimer = setInterval(() => this.sfu.health(this.#health(plan, fps)), HEALTH_INTERVAL_MS);
+    this.logger.info(
+      { cameraId, pid: child.pid, video: plan.video.mode, codec: this.probe?.video?.codec, audio: this.probe?.audio?.codec },
+      'ffmpeg started',
+    );
 
     this.#exited = new Promise<void>((resolve) => {
       let done = false;
       const finish = (why: string) => {
         if (done) return;
         done = true;
+        clearInterval(this.#healthTimer);
         if (this.#child === child) this.#child = undefined;
         resolve();
         if (this.#stopped) return;
@@ -102,6 +129,22 @@ export class CameraPull {
     });
   }
 
+  #health(plan: PullPlan, fps: number | undefined): IngestHealthReport {
+    const v = this.probe?.video;
+    return {
+      cameraId: this.camera.id,
+      codec: v?.codec,
+      profile: v?.profile,
+      width: v?.width,
+      height: v?.height,
+      transcoding: plan.video.mode === 'transcode',
+      transcodeReason: plan.video.mode === 'transcode' ? plan.video.reason : undefined,
+      audioCodec: this.probe?.audio?.codec,
+      fps,
+      restarts: this.restarts,
+    };
+  }
+
   #retry(reason: string): void {
     if (this.#stopped) return;
     const delay = this.#backoff.next();
@@ -111,7 +154,7 @@ export class CameraPull {
     this.#timer = setTimeout(() => void this.#run(), delay);
   }
 
-  /** Ends the running ffmpeg; the usual retry opens a new ingest point and starts again. */
+  /** Ends the running ffmpeg; the usual retry probes, opens a new ingest point and starts again. */
   restart(reason: string): void {
     const child = this.#child;
     if (this.#stopped || !child) return;
@@ -122,6 +165,7 @@ export class CameraPull {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    clearInterval(this.#healthTimer);
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');

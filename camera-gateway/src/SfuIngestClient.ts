@@ -5,6 +5,7 @@ import {
   type Ack,
   type CameraAssignment,
   type GatewayToServerEvents,
+  type IngestHealthReport,
   type IngestPoint,
   type IngestStateReport,
   type ServerToGatewayEvents,
@@ -12,9 +13,10 @@ import {
 
 /** What a CameraPull needs from the SFU. */
 export interface IngestClient {
-  open(cameraId: string): Promise<IngestPoint>;
+  open(cameraId: string, audio: boolean): Promise<IngestPoint>;
   close(cameraId: string): Promise<void>;
   report(report: IngestStateReport): void;
+  health(report: IngestHealthReport): void;
 }
 
 const ACK_TIMEOUT_MS = 5000;
@@ -44,8 +46,8 @@ export class SfuIngestClient implements IngestClient {
     this.socket.on('ingest:lost', ({ cameraId }) => listener(cameraId));
   }
 
-  async open(cameraId: string): Promise<IngestPoint> {
-    return unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId }));
+  async open(cameraId: string, audio: boolean): Promise<IngestPoint> {
+    return unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId, audio }));
   }
 
   async close(cameraId: string): Promise<void> {
@@ -55,6 +57,10 @@ export class SfuIngestClient implements IngestClient {
 
   report(report: IngestStateReport): void {
     this.socket.emit('ingest:state', report);
+  }
+
+  health(report: IngestHealthReport): void {
+    if (this.socket.connected) this.socket.emit('ingest:health', report);
   }
 
   disconnect(): void {

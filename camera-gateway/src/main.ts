@@ -1,19 +1,20 @@
 import { createLogger } from '@county/shared/node';
 import { CameraGateway } from './CameraGateway';
 import { loadConfig } from './config';
-import { resolveFfmpeg } from './ffmpeg/resolveFfmpeg';
+import { resolveFfmpeg, resolveFfprobe } from './ffmpeg/resolveFfmpeg';
 
 const logger = createLogger('camera-gateway');
 
 try {
   const config = loadConfig();
   const ffmpegPath = resolveFfmpeg();
-  logger.info({ ffmpegPath, gatewayId: config.GATEWAY_ID }, 'camera-gateway starting');
+  const ffprobePath = resolveFfprobe(ffmpegPath);
+  logger.info({ ffmpegPath, ffprobePath, gatewayId: config.GATEWAY_ID }, 'camera-gateway starting');
   const gateway = new CameraGateway({
     sfuUrl: config.SFU_URL,
     token: config.GATEWAY_TOKEN,
     gatewayId: config.GATEWAY_ID,
-    ffmpegPath,
+    tools: { ffmpegPath, ffprobePath },
     logger,
   });
   let stopping = false;

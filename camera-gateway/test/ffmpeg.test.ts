@@ -3,32 +3,104 @@ import os from 'node:os';
 import path from 'node:path';
 import type { IngestPoint } from '@county/shared';
 import { Backoff } from '../src/Backoff';
-import { passthroughArgs } from '../src/ffmpeg/ffmpegArgs';
-import { resolveFfmpeg } from '../src/ffmpeg/resolveFfmpeg';
+import { pullArgs } from '../src/ffmpeg/ffmpegArgs';
+import { planPull, type PullPlan } from '../src/ffmpeg/plan';
+import { parseProbe, probeError } from '../src/ffmpeg/probe';
+import { ProgressReader } from '../src/ffmpeg/progress';
+import { resolveFfmpeg, resolveFfprobe } from '../src/ffmpeg/resolveFfmpeg';
 
-const point: IngestPoint = { cameraId: 'c1', ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40003, payloadType: 96, ssrc: 1234 };
+const point: IngestPoint = {
+  cameraId: 'c1',
+  video: { ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40003, payloadType: 96, ssrc: 1234 },
+  audio: { ip: '127.0.0.1', rtpPort: 40004, rtcpPort: 40005, payloadType: 100, ssrc: 5678 },
+};
+const copy: PullPlan = { video: { mode: 'copy' }, audio: false };
 
-describe('passthroughArgs', () => {
+describe('pullArgs', () => {
+  const after = (args: string[], flag: string, from = 0) => args[args.indexOf(flag, from) + 1];
+
   it('pulls over TCP, copies H.264 and sends RTP with the SFU-given ssrc, payload type and RTCP port', () => {
-    const args = passthroughArgs('rtsp://u:p@cam/x', point);
-    const after = (flag: string) => args[args.indexOf(flag) + 1];
-    expect(after('-rtsp_transport')).toBe('tcp');
-    expect(after('-i')).toBe('rtsp://u:p@cam/x');
-    expect(after('-c:v')).toBe('copy');
-    expect(after('-ssrc')).toBe('1234');
-    expect(after('-payload_type')).toBe('96');
+    const args = pullArgs('rtsp://u:p@cam/x', copy, point);
+    expect(after(args, '-rtsp_transport')).toBe('tcp');
+    expect(after(args, '-i')).toBe('rtsp://u:p@cam/x');
+    expect(after(args, '-c:v')).toBe('copy');
+    expect(after(args, '-ssrc')).toBe('1234');
+    expect(after(args, '-payload_type')).toBe('96');
     expect(args.at(-1)).toBe('rtp://127.0.0.1:40002?rtcpport=40003&pkt_size=1200');
+    expect(args).not.toContain('0:a:0');
+  });
+
+  it('re-encodes to Constrained Baseline H.264 without B-frames, a keyframe a second, and audio to Opus', () => {
+    const args = pullArgs('rtsp://cam/x', { video: { mode: 'transcode', reason: 'HEVC', fps: 15 }, audio: true }, point);
+    expect(after(args, '-c:v')).toBe('libx264');
+    expect(after(args, '-profile:v')).toBe('baseline');
+    expect(after(args, '-bf')).toBe('0');
+    expect(after(args, '-g')).toBe('15');
+    expect(after(args, '-c:a')).toBe('libopus');
+    expect(args.at(-1)).toBe('rtp://127.0.0.1:40004?rtcpport=40005&pkt_size=1200');
+    expect(after(args, '-ssrc', args.indexOf('-c:a'))).toBe('5678');
   });
 
   it('keeps a hostile url as one argv element', () => {
     const url = 'rtsp://cam/x -f null -y /tmp/owned';
-    const args = passthroughArgs(url, point);
-    expect(args.filter((a) => a === url)).toHaveLength(1);
+    const args = pullArgs(url, copy, point);
+    expect(args.filter((a: string) => a === url)).toHaveLength(1);
     expect(args).not.toContain('/tmp/owned');
   });
 
   it('brackets an IPv6 ingest address', () => {
-    expect(passthroughArgs('rtsp://cam/x', { ...point, ip: '::1' }).at(-1)).toMatch(/^rtp:\/\/\[::1\]:40002\?/);
+    expect(pullArgs('rtsp://cam/x', copy, { ...point, video: { ...point.video, ip: '::1' } }).at(-1)).toMatch(/^rtp:\/\/\[::1\]:40002\?/);
+  });
+});
+
+describe('planPull: decided from what the camera sends', () => {
+  const v = { width: 1920, height: 1080, fps: 25 };
+  it.each([
+    ['H.264 High', { codec: 'h264', profile: 'High', hasBFrames: false }, 'copy'],
+    ['H.264 Main', { codec: 'h264', profile: 'Main', hasBFrames: false }, 'copy'],
+    ['H.264 with B-frames', { codec: 'h264', profile: 'High', hasBFrames: true }, 'transcode'],
+    ['H.265', { codec: 'hevc', profile: 'Main', hasBFrames: false }, 'transcode'],
+    ['MJPEG', { codec: 'mjpeg', hasBFrames: false }, 'transcode'],
+  ])('%s -> %s', (_why, video, mode) => {
+    expect(planPull({ video: { ...v, ...video } }).video.mode).toBe(mode);
+  });
+
+  it('turns any camera audio into Opus, and refuses a stream without video', () => {
+    expect(planPull({ video: { codec: 'h264', hasBFrames: false }, audio: { codec: 'pcm_alaw' } }).audio).toBe(true);
+    expect(() => planPull({ audio: { codec: 'aac' } })).toThrow(/no video/);
+  });
+});
+
+describe('probe parsing', () => {
+  it('reads ffprobe json', () => {
+    const json = JSON.stringify({
+      streams: [
+        { codec_type: 'video', codec_name: 'h264', profile: 'High', width: 1920, height: 1080, has_b_frames: 2, avg_frame_rate: '25/1' },
+        { codec_type: 'audio', codec_name: 'aac', sample_rate: '16000', channels: 1 },
+      ],
+    });
+    expect(parseProbe(json)).toEqual({
+      video: { codec: 'h264', profile: 'High', width: 1920, height: 1080, fps: 25, hasBFrames: true },
+      audio: { codec: 'aac', sampleRate: 16000, channels: 1 },
+    });
+  });
+
+  it('explains a failure without the URL', () => {
+    const stderr = 'rtsp://admin:pw@10.0.0.1/x: Server returned 401 Unauthorized (authorization failed)\n';
+    expect(probeError(stderr)).toBe('Server returned 401 Unauthorized (authorization failed)');
+  });
+});
+
+describe('ProgressReader', () => {
+  it('computes fps from frame counts between blocks', () => {
+    let t = 0;
+    const seen: number[] = [];
+    const reader = new ProgressReader((fps) => seen.push(fps), () => t);
+    reader.push('frame=10\nfps=0.0\nprogress=continue\n');
+    t = 1000;
+    reader.push('frame=35\nfps=12.0\nprog');
+    reader.push('ress=continue\n');
+    expect(seen).toEqual([25]);
   });
 });
 
@@ -60,6 +132,13 @@ describe('resolveFfmpeg', () => {
 
   it('says how to fix a missing ffmpeg', () => {
     expect(() => resolveFfmpeg({ PATH: '/nowhere' }, () => undefined)).toThrow(/apt-get install ffmpeg/);
+  });
+
+  it('finds ffprobe beside ffmpeg, then on PATH', () => {
+    fs.writeFileSync(path.join(dir, 'ffprobe'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(resolveFfprobe(fake, { PATH: '/nowhere' })).toBe(path.join(dir, 'ffprobe'));
+    expect(resolveFfprobe('/static/ffmpeg', { PATH: dir })).toBe(path.join(dir, 'ffprobe'));
+    expect(() => resolveFfprobe('/static/ffmpeg', { PATH: '/nowhere' })).toThrow(/ffprobe not found/);
   });
 });
 

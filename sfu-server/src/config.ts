@@ -23,6 +23,10 @@ const EnvSchema = z
     /** Where gateways send RTP (plain transports). */
     INGEST_LISTEN_IP: ip.default('127.0.0.1'),
     INGEST_ANNOUNCED_IP: ip.optional(),
+    /** An on-demand camera keeps being pulled this long after its last viewer leaves. */
+    ON_DEMAND_GRACE_S: z.coerce.number().min(0).max(3600).default(60),
+    /** A live camera whose RTP stops this long is restarted. */
+    CAMERA_SILENCE_S: z.coerce.number().min(1).max(600).default(5),
     /** Built control-ui to serve; empty disables static serving (API only). */
     UI_DIST: z.string().optional(),
     /** Role given to browsers until accounts land (see auth/permissions.ts). */

@@ -6,7 +6,10 @@ import express from 'express';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
 import type { Logger } from '@county/shared/node';
+import { CameraDemand } from './cameras/CameraDemand';
 import { CameraFeeds } from './cameras/CameraFeeds';
+import { HealthMonitor } from './cameras/HealthMonitor';
+import { SiteDirectory } from './cameras/SiteDirectory';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
 import { readCamerasFile } from './cameras/camerasFile';
@@ -25,6 +28,8 @@ export class SfuServer {
     readonly pool: WorkerPool,
     readonly registry: CameraRegistry,
     readonly feeds: CameraFeeds,
+    readonly demand: CameraDemand,
+    readonly health: HealthMonitor,
     readonly rooms: Rooms,
     private readonly logger: Logger,
   ) {}
@@ -37,15 +42,23 @@ export class SfuServer {
       logger,
     });
     try {
-      const registry = new CameraRegistry(store, logger);
+      const sites = new SiteDirectory();
+      const registry = new CameraRegistry(store, sites, logger);
       const feeds = new CameraFeeds(
         registry,
         pool,
         { listenIp: config.INGEST_LISTEN_IP, announcedIp: config.INGEST_ANNOUNCED_IP },
         logger,
       );
+      const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger);
+      const health = new HealthMonitor(registry, feeds, { intervalMs: 2000, silenceMs: config.CAMERA_SILENCE_S * 1000 });
       const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
-      if (config.CAMERAS_FILE) for (const cam of readCamerasFile(config.CAMERAS_FILE)) await registry.add(cam);
+      if (config.CAMERAS_FILE) {
+        const file = readCamerasFile(config.CAMERAS_FILE);
+        for (const t of file.townships) await sites.addTownship(t);
+        for (const s of file.sites) await sites.addSite(s);
+        for (const cam of file.cameras) await registry.add(cam);
+      }
 
       const app = express();
       app.disable('x-powered-by');
@@ -54,13 +67,14 @@ export class SfuServer {
         serveClient: false,
         maxHttpBufferSize: 256 * 1024,
       });
-      attachBrowserNamespace(io, { rooms, registry, feeds, defaultRole: config.DEFAULT_ROLE, logger });
-      const ingest = attachIngestNamespace(io, { registry, feeds, token: config.GATEWAY_TOKEN, logger });
+      attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, defaultRole: config.DEFAULT_ROLE, logger });
+      const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 
       app.use(
         '/api',
         apiRouter({
           registry,
+          sites,
           feeds,
           pool,
           rooms,
@@ -75,7 +89,7 @@ export class SfuServer {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => resolve());
       });
-      const sfu = new SfuServer(server, io, pool, registry, feeds, rooms, logger);
+      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, rooms, logger);
       logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
       return sfu;
     } catch (err) {
@@ -94,6 +108,8 @@ export class SfuServer {
   }
 
   async close(): Promise<void> {
+    this.health.close();
+    this.demand.close();
     this.feeds.closeAll();
     this.rooms.closeAll();
     await this.io.close(); // also closes the HTTP server

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
+const SLUG = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Lower-case slug: safe in URLs, file names, log lines and socket.io room names. */
-export const CameraIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'camera id: 1-64 of a-z, 0-9, "-" or "_", starting with a letter or digit');
+export const slugSchema = (what: string) =>
+  z.string().regex(SLUG, `${what}: 1-64 of a-z, 0-9, "-" or "_", starting with a letter or digit`);
+
+export const CameraIdSchema = slugSchema('camera id');
 export type CameraId = z.infer<typeof CameraIdSchema>;
 
 /**
@@ -27,22 +29,71 @@ export const CameraUrlSchema = z
 
 export const CameraNameSchema = z.string().trim().min(1, 'camera name: required').max(100);
 
-export const CAMERA_STATUSES = ['connecting', 'online', 'offline'] as const;
+/** `idle`: an on-demand camera nobody watches, not pulled (it starts on the first viewer). */
+export const CAMERA_STATUSES = ['idle', 'connecting', 'online', 'offline'] as const;
 export const CameraStatusSchema = z.enum(CAMERA_STATUSES);
 export type CameraStatus = z.infer<typeof CameraStatusSchema>;
+
+/**
+ * What a stream shows of its site: the 360° `panorama`, a `close` view, or a free label
+ * (`gate`, `crane`). Several streams of a site are separate cameras or a camera's main/sub
+ * streams, each its own entry with its own URL.
+ */
+export const StreamKindSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'kind: panorama, close or a label of a-z, 0-9, "-", "_"');
+export type StreamKind = z.infer<typeof StreamKindSchema>;
+
+/** `on-demand`: pulled only while watched (plus a grace period); `always`: emergency cameras. */
+export const PULL_MODES = ['on-demand', 'always'] as const;
+export const PullModeSchema = z.enum(PULL_MODES);
+export type PullMode = z.infer<typeof PullModeSchema>;
 
 /** Body of POST /api/cameras and one entry of CAMERAS_FILE. */
 export const CameraInputSchema = z.strictObject({
   id: CameraIdSchema,
   name: CameraNameSchema,
   url: CameraUrlSchema,
+  siteId: slugSchema('site id').optional(),
+  kind: StreamKindSchema.default('main'),
+  pull: PullModeSchema.default('on-demand'),
 });
 export type CameraInput = z.infer<typeof CameraInputSchema>;
+export type CameraInputBody = z.input<typeof CameraInputSchema>;
+
+/** What the camera sends and what the pipeline does with it, updated every few seconds. */
+export interface CameraHealth {
+  /** The camera's own video codec and profile (h264 High, hevc, mjpeg, ...). */
+  codec?: string;
+  profile?: string;
+  width?: number;
+  height?: number;
+  /** true when the gateway re-encodes to H.264 (H.265, MJPEG, B-frames). */
+  transcoding: boolean;
+  transcodeReason?: string;
+  /** The camera's audio codec (aac, pcm_alaw, pcm_mulaw); browsers get Opus. */
+  audioCodec?: string;
+  /** Frames per second leaving the gateway. */
+  fps?: number;
+  /** Video bitrate arriving at the SFU. */
+  bitrateKbps?: number;
+  secondsSinceKeyframe?: number;
+  /** Times the gateway restarted this camera's pull. */
+  restarts: number;
+}
 
 /** What browsers and API clients see of a camera: never its URL. */
 export interface CameraView {
   id: CameraId;
   name: string;
+  siteId?: string;
+  townshipId?: string;
+  kind: StreamKind;
+  pull: PullMode;
+  /** true while the camera is pulled (watched, always-on, or in its grace period). */
+  active: boolean;
+  hasAudio: boolean;
+  health?: CameraHealth;
   status: CameraStatus;
   /** Why a camera is offline, with any credentials removed. */
   statusReason?: string;

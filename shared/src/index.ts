@@ -1,4 +1,5 @@
 export * from './camera';
 export * from './errors';
 export * from './rooms';
+export * from './site';
 export * from './signalling';

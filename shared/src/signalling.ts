@@ -15,7 +15,7 @@ import type {
   RtpCapabilities,
   RtpParameters,
 } from 'mediasoup-client/types';
-import { CameraIdSchema, type CameraId, type CameraView } from './camera';
+import { CameraIdSchema, type CameraHealth, type CameraId, type CameraView } from './camera';
 import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
 
@@ -45,14 +45,23 @@ export const ConnectTransportRequestSchema = z.strictObject({
 export const ConsumeCameraRequestSchema = z.strictObject({
   transportId: IdSchema,
   cameraId: CameraIdSchema,
+  kind: z.enum(['video', 'audio']).default('video'),
   rtpCapabilities: RtpCapabilitiesSchema,
 });
+/** The cameras this browser shows now (replaces its previous set); on-demand cameras are pulled while watched. */
+export const WatchCamerasRequestSchema = z.strictObject({ cameraIds: z.array(CameraIdSchema).max(256) });
 export const ConsumerRequestSchema = z.strictObject({ consumerId: IdSchema });
 
 export type JoinRoomRequest = z.infer<typeof JoinRoomRequestSchema>;
 export type CreateTransportRequest = z.infer<typeof CreateTransportRequestSchema>;
 export type ConnectTransportRequest = { transportId: string; dtlsParameters: DtlsParameters };
-export type ConsumeCameraRequest = { transportId: string; cameraId: CameraId; rtpCapabilities: RtpCapabilities };
+export type ConsumeCameraRequest = {
+  transportId: string;
+  cameraId: CameraId;
+  kind?: MediaKind;
+  rtpCapabilities: RtpCapabilities;
+};
+export type WatchCamerasRequest = z.infer<typeof WatchCamerasRequestSchema>;
 export type ConsumerRequest = z.infer<typeof ConsumerRequestSchema>;
 
 export interface JoinRoomResponse {
@@ -77,6 +86,7 @@ export interface ClientToServerEvents {
   'transport:create': (req: CreateTransportRequest, ack: AckFn<TransportOptions>) => void;
   'transport:connect': (req: ConnectTransportRequest, ack: AckFn<null>) => void;
   'camera:consume': (req: ConsumeCameraRequest, ack: AckFn<ConsumerOptions>) => void;
+  'camera:watch': (req: WatchCamerasRequest, ack: AckFn<null>) => void;
   'consumer:resume': (req: ConsumerRequest, ack: AckFn<null>) => void;
   'consumer:close': (req: ConsumerRequest, ack: AckFn<null>) => void;
 }
@@ -84,6 +94,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** A camera was added or changed status. */
   'camera:updated': (camera: CameraView) => void;
+  /** Health of every active camera, every few seconds. */
+  'camera:health': (batch: { id: CameraId; health: CameraHealth }[]) => void;
   'camera:removed': (msg: { id: CameraId }) => void;
   /** The server closed a consumer (its camera went away); the client drops it. */
   'consumer:closed': (msg: { consumerId: string }) => void;
@@ -99,18 +111,42 @@ export interface CameraAssignment {
   url: string;
 }
 
-export const OpenIngestRequestSchema = z.strictObject({ cameraId: CameraIdSchema });
+export const CameraRefSchema = z.strictObject({ cameraId: CameraIdSchema });
+export type CameraRef = z.infer<typeof CameraRefSchema>;
+/** `audio`: the camera sends audio and the gateway will send it as Opus. */
+export const OpenIngestRequestSchema = z.strictObject({ cameraId: CameraIdSchema, audio: z.boolean() });
 export type OpenIngestRequest = z.infer<typeof OpenIngestRequestSchema>;
 
-/** Where the gateway sends one camera's RTP, and how it must be stamped. */
-export interface IngestPoint {
-  cameraId: CameraId;
+/** Where the gateway sends one RTP stream, and how it must stamp it. */
+export interface RtpEndpoint {
   ip: string;
   rtpPort: number;
   rtcpPort: number;
   payloadType: number;
   ssrc: number;
 }
+
+/** One camera's ingest: H.264 video, and Opus audio when the camera has audio. */
+export interface IngestPoint {
+  cameraId: CameraId;
+  video: RtpEndpoint;
+  audio?: RtpEndpoint;
+}
+
+/** What the gateway knows of a camera's stream (the SFU adds bitrate and keyframe age). */
+export const IngestHealthReportSchema = z.strictObject({
+  cameraId: CameraIdSchema,
+  codec: z.string().max(32).optional(),
+  profile: z.string().max(64).optional(),
+  width: z.number().int().min(0).max(16384).optional(),
+  height: z.number().int().min(0).max(16384).optional(),
+  transcoding: z.boolean(),
+  transcodeReason: z.string().max(200).optional(),
+  audioCodec: z.string().max(32).optional(),
+  fps: z.number().min(0).max(1000).optional(),
+  restarts: z.number().int().min(0),
+});
+export type IngestHealthReport = z.infer<typeof IngestHealthReportSchema>;
 
 export const IngestStateReportSchema = z.strictObject({
   cameraId: CameraIdSchema,
@@ -121,8 +157,9 @@ export type IngestStateReport = z.infer<typeof IngestStateReportSchema>;
 
 export interface GatewayToServerEvents {
   'ingest:open': (req: OpenIngestRequest, ack: AckFn<IngestPoint>) => void;
-  'ingest:close': (req: OpenIngestRequest, ack: AckFn<null>) => void;
+  'ingest:close': (req: CameraRef, ack: AckFn<null>) => void;
   'ingest:state': (report: IngestStateReport) => void;
+  'ingest:health': (report: IngestHealthReport) => void;
 }
 
 export interface ServerToGatewayEvents {

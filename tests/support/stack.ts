@@ -4,7 +4,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
 import { createLogger } from '@county/shared/node';
 import { CameraGateway } from '../../camera-gateway/src/CameraGateway';
-import { resolveFfmpeg } from '../../camera-gateway/src/ffmpeg/resolveFfmpeg';
+import { resolveFfmpeg, resolveFfprobe } from '../../camera-gateway/src/ffmpeg/resolveFfmpeg';
 import { loadConfig } from '../../sfu-server/src/config';
 import { SfuServer } from '../../sfu-server/src/server';
 
@@ -21,6 +21,11 @@ export class LogCapture extends Writable {
   get text(): string {
     return this.lines.join('');
   }
+}
+
+export function gatewayTools(): { ffmpegPath: string; ffprobePath: string } {
+  const ffmpegPath = resolveFfmpeg();
+  return { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath) };
 }
 
 export interface Stack {
@@ -50,7 +55,7 @@ export async function startStack(opts: { gateway?: boolean; ui?: boolean; env?: 
   const gateway =
     opts.gateway === false
       ? undefined
-      : new CameraGateway({ sfuUrl: baseUrl, token: GATEWAY_TOKEN, gatewayId: 'test', ffmpegPath: resolveFfmpeg(), logger });
+      : new CameraGateway({ sfuUrl: baseUrl, token: GATEWAY_TOKEN, gatewayId: 'test', tools: gatewayTools(), logger });
   return {
     sfu,
     gateway,

@@ -1,37 +1,58 @@
-import type { IngestPoint } from '@county/shared';
+import type { IngestPoint, RtpEndpoint } from '@county/shared';
+import { TRANSCODE_GOP_SECONDS, type PullPlan } from './plan';
 
 /** Seconds of silence from the camera before ffmpeg gives up (then we restart it). */
 export const RTSP_IO_TIMEOUT_S = 5;
 /** Keeps every RTP packet under a typical path MTU; mediasoup forwards packets as they are. */
 export const RTP_PACKET_SIZE = 1200;
 
-function rtpUrl(p: IngestPoint): string {
+function rtpOutput(p: RtpEndpoint): string[] {
   const host = p.ip.includes(':') ? `[${p.ip}]` : p.ip;
-  return `rtp://${host}:${p.rtpPort}?rtcpport=${p.rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`;
+  return [
+    '-f', 'rtp',
+    '-ssrc', String(p.ssrc),
+    '-payload_type', String(p.payloadType),
+    `rtp://${host}:${p.rtpPort}?rtcpport=${p.rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`,
+  ];
+}
+
+function videoCodec(plan: PullPlan): string[] {
+  if (plan.video.mode === 'copy') {
+    // Many cameras send SPS/PPS only in the SDP; a browser joining mid-stream needs them
+    // before each keyframe.
+    return ['-c:v', 'copy', '-bsf:v', 'dump_extra=freq=keyframe'];
+  }
+  const gop = String(plan.video.fps * TRANSCODE_GOP_SECONDS);
+  // Constrained Baseline, no B-frames, a keyframe every second, no scene-cut keyframes:
+  // what every browser decodes and what keeps a new viewer's first picture near.
+  return [
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'baseline',
+    '-pix_fmt', 'yuv420p', '-bf', '0', '-g', gop, '-keyint_min', gop, '-sc_threshold', '0',
+    '-b:v', '2M', '-maxrate', '2500k', '-bufsize', '2M',
+  ];
 }
 
 /**
  * ffmpeg argv for one camera: RTSP over TCP (UDP mode binds 0.0.0.0 and drops on lossy
- * links), first video stream, H.264 passed through untouched, out as RTP to the SFU.
+ * links), its first video stream as H.264 (copied or re-encoded per the plan), its first
+ * audio stream as Opus, each out as RTP to the SFU. `-progress` reports fps on stdout.
  * The camera URL is a single argv element after -i: no shell, no option injection.
  */
-export function passthroughArgs(cameraUrl: string, point: IngestPoint): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel', 'error',
+export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint): string[] {
+  const args = [
+    '-hide_banner', '-nostdin', '-loglevel', 'error',
+    '-progress', 'pipe:1', '-stats_period', '1',
     '-rtsp_transport', 'tcp',
     '-timeout', String(RTSP_IO_TIMEOUT_S * 1_000_000),
     '-i', cameraUrl,
-    '-map', '0:v:0',
-    '-an',
-    '-c:v', 'copy',
-    // Many cameras send SPS/PPS only in the SDP; a browser joining mid-stream needs them
-    // before each keyframe.
-    '-bsf:v', 'dump_extra=freq=keyframe',
-    '-f', 'rtp',
-    '-ssrc', String(point.ssrc),
-    '-payload_type', String(point.payloadType),
-    rtpUrl(point),
+    '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video),
   ];
+  if (plan.audio && point.audio) {
+    args.push(
+      '-map', '0:a:0',
+      '-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-ar', '48000', '-ac', '2',
+      ...rtpOutput(point.audio),
+    );
+  }
+  return args;
 }

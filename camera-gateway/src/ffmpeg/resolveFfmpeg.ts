@@ -29,11 +29,27 @@ export function resolveFfmpeg(env: NodeJS.ProcessEnv = process.env, staticBin: (
     if (!isExecutable(env.FFMPEG_PATH)) throw new AppError('unavailable', `FFMPEG_PATH ${env.FFMPEG_PATH} is not an executable file`);
     return env.FFMPEG_PATH;
   }
-  const fromStatic = staticBin();
-  if (fromStatic) return fromStatic;
+  const found = staticBin() ?? onPath('ffmpeg', env);
+  if (found) return found;
+  throw new AppError('unavailable', 'ffmpeg not found: install it (apt-get install ffmpeg) or set FFMPEG_PATH');
+}
+
+function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'ffmpeg');
+    const candidate = path.join(dir, name);
     if (dir && isExecutable(candidate)) return candidate;
   }
-  throw new AppError('unavailable', 'ffmpeg not found: install it (apt-get install ffmpeg) or set FFMPEG_PATH');
+  return undefined;
+}
+
+/** FFPROBE_PATH, else the ffprobe beside the chosen ffmpeg, else `ffprobe` on PATH. */
+export function resolveFfprobe(ffmpegPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FFPROBE_PATH) {
+    if (!isExecutable(env.FFPROBE_PATH)) throw new AppError('unavailable', `FFPROBE_PATH ${env.FFPROBE_PATH} is not an executable file`);
+    return env.FFPROBE_PATH;
+  }
+  const sibling = path.join(path.dirname(ffmpegPath), 'ffprobe');
+  const found = isExecutable(sibling) ? sibling : onPath('ffprobe', env);
+  if (found) return found;
+  throw new AppError('unavailable', 'ffprobe not found: install ffmpeg (apt-get install ffmpeg) or set FFPROBE_PATH');
 }

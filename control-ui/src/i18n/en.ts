@@ -7,8 +7,15 @@ const en: Messages = {
     connecting: 'Connecting to the server…',
     disconnected: 'Connection to the server lost, reconnecting…',
   },
-  status: { online: 'Online', connecting: 'Connecting', offline: 'Offline' },
-  tile: { waiting: 'Waiting for picture…', stats: '{{fps}} fps · {{kbps}} kbps' },
+  status: { idle: 'Idle', online: 'Online', connecting: 'Connecting', offline: 'Offline' },
+  tile: {
+    waiting: 'Waiting for picture…',
+    stats: '{{fps}} fps · {{kbps}} kbps',
+    transcoding: 'transcoded',
+    keyframe: 'keyframe {{s}} s ago',
+    mute: 'Mute',
+    unmute: 'Sound on',
+  },
   errors: {
     bad_request: 'Invalid request',
     unauthorized: 'Not signed in',

@@ -5,8 +5,15 @@ const zhCN = {
     connecting: '正在连接服务器…',
     disconnected: '与服务器的连接已断开，正在重连…',
   },
-  status: { online: '在线', connecting: '连接中', offline: '离线' },
-  tile: { waiting: '等待画面…', stats: '{{fps}} 帧/秒 · {{kbps}} kbps' },
+  status: { idle: '待机', online: '在线', connecting: '连接中', offline: '离线' },
+  tile: {
+    waiting: '等待画面…',
+    stats: '{{fps}} 帧/秒 · {{kbps}} kbps',
+    transcoding: '转码',
+    keyframe: '关键帧 {{s}} 秒前',
+    mute: '静音',
+    unmute: '开声音',
+  },
   errors: {
     bad_request: '请求无效',
     unauthorized: '未登录',

@@ -28,11 +28,12 @@ export class MediaEngine {
   }
 
   /** Starts receiving a camera; the consumer closes with `release` or when the camera goes. */
-  async consumeCamera(cameraId: string): Promise<types.Consumer> {
+  async consumeCamera(cameraId: string, kind: types.MediaKind = 'video'): Promise<types.Consumer> {
     const transport = await this.#recvTransport();
     const options = await this.signal.request('camera:consume', {
       transportId: transport.id,
       cameraId,
+      kind,
       rtpCapabilities: this.device.recvRtpCapabilities,
     });
     const consumer = await transport.consume(options);

@@ -3,115 +3,95 @@ import { useTranslation } from 'react-i18next';
 import type { types } from 'mediasoup-client';
 import type { CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
+import { useCameraTrack } from './useCameraTrack';
 
 interface Stats {
   framesDecoded: number;
+  audioBytes: number;
   fps: number;
   kbps: number;
 }
 
 const STATS_INTERVAL_MS = 1000;
-const RETRY_MS = 2000;
 
-async function inboundVideo(consumer: types.Consumer): Promise<{ framesDecoded: number; bytes: number } | undefined> {
+async function inbound(consumer: types.Consumer | undefined): Promise<{ frames: number; bytes: number } | undefined> {
+  if (!consumer || consumer.closed) return undefined;
   const report = await consumer.getStats();
   for (const s of report.values()) {
-    const stat = s as { type: string; kind?: string; framesDecoded?: number; bytesReceived?: number };
-    if (stat.type === 'inbound-rtp' && stat.kind === 'video') {
-      return { framesDecoded: stat.framesDecoded ?? 0, bytes: stat.bytesReceived ?? 0 };
-    }
+    const stat = s as { type: string; framesDecoded?: number; bytesReceived?: number };
+    if (stat.type === 'inbound-rtp') return { frames: stat.framesDecoded ?? 0, bytes: stat.bytesReceived ?? 0 };
   }
   return undefined;
 }
 
 /**
- * One camera on the wall. Receives the camera while it is online; the tile exposes its
- * decode progress as data attributes (data-frames-decoded, data-first-frame-ms) that the
- * stats overlay, tests and benchmarks read.
+ * One camera on the wall: its video, its sound (muted until the operator turns it on), its
+ * status and, with ?stats=1, its health. Decode progress is exposed as data attributes
+ * (data-frames-decoded, data-audio-bytes, data-first-frame-ms) for tests and benchmarks.
  */
 export function CameraTile({ camera, engine, showStats }: { camera: CameraView; engine?: MediaEngine; showStats: boolean }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
-  const [consumer, setConsumer] = useState<types.Consumer>();
+  const audio = useRef<HTMLAudioElement>(null);
+  const [muted, setMuted] = useState(true);
   const [stats, setStats] = useState<Stats>();
   const [firstFrameMs, setFirstFrameMs] = useState<number>();
-  const [attempt, setAttempt] = useState(0);
+  const videoConsumer = useCameraTrack(engine, camera, 'video', true);
+  const audioConsumer = useCameraTrack(engine, camera, 'audio', camera.hasAudio);
   const online = camera.status === 'online';
-
-  // Receive while online; a new statusSince means a new stream (the camera restarted).
-  useEffect(() => {
-    if (!engine || !online) return;
-    let active = true;
-    let mine: types.Consumer | undefined;
-    let retry: number | undefined;
-    engine.consumeCamera(camera.id).then(
-      (c) => {
-        if (!active) return engine.release(c);
-        mine = c;
-        setConsumer(c);
-        c.observer.on('close', () => {
-          if (active) setConsumer(undefined);
-        });
-      },
-      (err: Error) => {
-        // The stream may be between restarts; try again shortly while still online.
-        // eslint-disable-next-line no-console -- the operator's only clue in the browser
-        console.warn(`camera ${camera.id}: ${err.message}; retrying`);
-        if (active) retry = window.setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
-      },
-    );
-    return () => {
-      active = false;
-      window.clearTimeout(retry);
-      if (mine) engine.release(mine);
-      setConsumer(undefined);
-      setStats(undefined);
-    };
-  }, [engine, camera.id, online, camera.statusSince, attempt]);
 
   useEffect(() => {
     const el = video.current;
     if (!el) return;
-    if (!consumer) {
-      el.srcObject = null;
-      return;
-    }
-    el.srcObject = new MediaStream([consumer.track]);
+    el.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
+    if (!videoConsumer) return;
     void el.play().catch(() => undefined); // muted autoplay is allowed; ignore a racing pause
     el.requestVideoFrameCallback?.(() => setFirstFrameMs((ms) => ms ?? Math.round(performance.now())));
-  }, [consumer]);
+  }, [videoConsumer]);
 
   useEffect(() => {
-    if (!consumer) return;
-    let last: { framesDecoded: number; bytes: number; at: number } | undefined;
+    const el = audio.current;
+    if (!el) return;
+    el.srcObject = audioConsumer ? new MediaStream([audioConsumer.track]) : null;
+    if (audioConsumer) void el.play().catch(() => undefined);
+  }, [audioConsumer]);
+
+  useEffect(() => {
+    if (!videoConsumer) {
+      setStats(undefined);
+      return;
+    }
+    let last: { frames: number; bytes: number; at: number } | undefined;
     const timer = window.setInterval(() => {
-      void inboundVideo(consumer).then((s) => {
-        if (!s) return;
+      void Promise.all([inbound(videoConsumer), inbound(audioConsumer)]).then(([v, a]) => {
+        if (!v) return;
         const at = performance.now();
-        if (last) {
-          const dt = (at - last.at) / 1000;
-          setStats({
-            framesDecoded: s.framesDecoded,
-            fps: Math.round((s.framesDecoded - last.framesDecoded) / dt),
-            kbps: Math.round(((s.bytes - last.bytes) * 8) / dt / 1000),
-          });
-        } else setStats({ framesDecoded: s.framesDecoded, fps: 0, kbps: 0 });
-        last = { ...s, at };
+        const dt = last ? (at - last.at) / 1000 : 0;
+        setStats({
+          framesDecoded: v.frames,
+          audioBytes: a?.bytes ?? 0,
+          fps: last && dt > 0 ? Math.round((v.frames - last.frames) / dt) : 0,
+          kbps: last && dt > 0 ? Math.round(((v.bytes - last.bytes) * 8) / dt / 1000) : 0,
+        });
+        last = { ...v, at };
       }, () => undefined);
     }, STATS_INTERVAL_MS);
     return () => window.clearInterval(timer);
-  }, [consumer]);
+  }, [videoConsumer, audioConsumer]);
 
+  const h = camera.health;
   return (
     <figure
       className={`tile tile--${camera.status}`}
       data-camera-id={camera.id}
       data-status={camera.status}
       data-frames-decoded={stats?.framesDecoded ?? 0}
+      data-audio-bytes={stats?.audioBytes ?? 0}
       data-first-frame-ms={firstFrameMs}
     >
       <video ref={video} muted autoPlay playsInline />
-      {!consumer && online && <div className="tile__notice">{t('tile.waiting')}</div>}
+      <audio ref={audio} muted={muted} autoPlay />
+      {!videoConsumer && online && <div className="tile__notice">{t('tile.waiting')}</div>}
       {!online && (
         <div className="tile__notice">
           {t(`status.${camera.status}`)}
@@ -121,7 +101,19 @@ export function CameraTile({ camera, engine, showStats }: { camera: CameraView; 
       <figcaption>
         <span className={`badge badge--${camera.status}`}>{t(`status.${camera.status}`)}</span>
         <span className="tile__name">{camera.name}</span>
-        {showStats && stats && <span className="tile__stats">{t('tile.stats', { fps: stats.fps, kbps: stats.kbps })}</span>}
+        {camera.hasAudio && (
+          <button type="button" className="tile__sound" onClick={() => setMuted((m) => !m)} aria-pressed={!muted}>
+            {muted ? t('tile.unmute') : t('tile.mute')}
+          </button>
+        )}
+        {showStats && stats && (
+          <span className="tile__stats">
+            {t('tile.stats', { fps: stats.fps, kbps: stats.kbps })}
+            {h?.codec && ` · ${h.codec}${h.width ? ` ${h.width}×${h.height}` : ''}`}
+            {h?.transcoding && ` · ${t('tile.transcoding')}`}
+            {h?.secondsSinceKeyframe !== undefined && ` · ${t('tile.keyframe', { s: h.secondsSinceKeyframe })}`}
+          </span>
+        )}
       </figcaption>
     </figure>
   );

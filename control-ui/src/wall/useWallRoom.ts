@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { CameraView, RoomId } from '@county/shared';
 import { MediaEngine } from '../media/MediaEngine';
 import { SignalClient } from '../signalling/SignalClient';
@@ -13,6 +13,7 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
   const [engine, setEngine] = useState<MediaEngine>();
   const [cameras, setCameras] = useState<CameraView[]>([]);
   const [connection, setConnection] = useState<Connection>('connecting');
+  const [signal, setSignal] = useState<SignalClient>();
 
   useEffect(() => {
     const signal = new SignalClient();
@@ -48,6 +49,13 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
       }),
     );
     signal.socket.on('camera:removed', ({ id }) => setCameras((list) => list.filter((c) => c.id !== id)));
+    signal.socket.on('camera:health', (batch) =>
+      setCameras((list) => {
+        const byId = new Map(batch.map((b) => [b.id, b.health]));
+        return list.map((c) => (byId.has(c.id) ? { ...c, health: byId.get(c.id) } : c));
+      }),
+    );
+    setSignal(signal);
 
     return () => {
       cancelled = true;
@@ -55,6 +63,13 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
       signal.close();
     };
   }, [roomId]);
+
+  // Tell the SFU which cameras this screen shows: on-demand cameras are pulled while watched.
+  const shown = useMemo(() => cameras.map((c) => c.id).sort().join(','), [cameras]);
+  useEffect(() => {
+    if (!signal || !engine) return;
+    void signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined);
+  }, [signal, engine, shown]);
 
   return { engine, cameras, connection };
 }

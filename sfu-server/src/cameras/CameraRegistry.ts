@@ -3,59 +3,91 @@ import {
   AppError,
   redactUrl,
   type CameraAssignment,
+  type CameraHealth,
   type CameraInput,
   type CameraStatus,
   type CameraView,
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { CameraRecord, CameraStore } from './CameraStore';
-
-export function toView(c: CameraRecord): CameraView {
-  const view: CameraView = { id: c.id, name: c.name, status: c.status, statusSince: c.statusSince };
-  if (c.statusReason) view.statusReason = c.statusReason;
-  return view;
-}
+import type { SiteDirectory } from './SiteDirectory';
 
 /**
- * The county's cameras: what exists and what state each is in. The URL (a secret) stays
- * in here and in `assignments()` for gateways; everything else sees CameraView.
+ * The county's cameras: what exists, which are pulled now (`active`), and what state each
+ * is in. The URL (a secret) stays in here and in `assignments()` for gateways; everything
+ * else sees CameraView. Health and activity are live facts of this node, not stored.
  */
 export class CameraRegistry extends EventEmitter<{
+  added: [CameraView];
   updated: [CameraView];
   removed: [string];
   /** The set of cameras gateways must pull changed. */
   assignments: [];
 }> {
+  readonly #active = new Set<string>();
+  readonly #health = new Map<string, CameraHealth>();
+  readonly #hasAudio = new Set<string>();
+
   constructor(
     private readonly store: CameraStore,
+    private readonly sites: SiteDirectory,
     private readonly logger: Logger,
   ) {
     super();
   }
 
+  toView(c: CameraRecord): CameraView {
+    const view: CameraView = {
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      pull: c.pull,
+      active: this.#active.has(c.id),
+      hasAudio: this.#hasAudio.has(c.id),
+      status: c.status,
+      statusSince: c.statusSince,
+    };
+    if (c.siteId) view.siteId = c.siteId;
+    if (c.townshipId) view.townshipId = c.townshipId;
+    if (c.statusReason) view.statusReason = c.statusReason;
+    const health = this.#health.get(c.id);
+    if (health) view.health = health;
+    return view;
+  }
+
   async list(): Promise<CameraView[]> {
-    return (await this.store.list()).map(toView);
+    return (await this.store.list()).map((c) => this.toView(c));
   }
 
   async get(id: string): Promise<CameraView> {
+    return this.toView(await this.record(id));
+  }
+
+  async record(id: string): Promise<CameraRecord> {
     const c = await this.store.get(id);
     if (!c) throw new AppError('not_found', `camera ${id} not found`);
-    return toView(c);
+    return c;
   }
 
   async exists(id: string): Promise<boolean> {
     return (await this.store.get(id)) !== undefined;
   }
 
+  /** Cameras gateways must pull now: the active ones. */
   async assignments(): Promise<CameraAssignment[]> {
-    return (await this.store.list()).map((c) => ({ id: c.id, url: c.url }));
+    return (await this.store.list()).filter((c) => this.#active.has(c.id)).map((c) => ({ id: c.id, url: c.url }));
   }
 
   async add(input: CameraInput): Promise<CameraView> {
-    const record: CameraRecord = { ...input, status: 'connecting', statusSince: new Date().toISOString() };
+    const townshipId = input.siteId ? (await this.sites.site(input.siteId)).townshipId : undefined;
+    // Every new camera is pulled at once (for at least CameraDemand's grace period), so its
+    // state is known before anyone looks at it.
+    const record: CameraRecord = { ...input, townshipId, status: 'connecting', statusSince: new Date().toISOString() };
     if (!(await this.store.insert(record))) throw new AppError('conflict', `camera ${input.id} already exists`);
+    this.#active.add(input.id);
     this.logger.info({ cameraId: input.id }, 'camera added');
-    const view = toView(record);
+    const view = this.toView(record);
+    this.emit('added', view);
     this.emit('updated', view);
     this.emit('assignments');
     return view;
@@ -63,20 +95,56 @@ export class CameraRegistry extends EventEmitter<{
 
   async remove(id: string): Promise<void> {
     if (!(await this.store.delete(id))) throw new AppError('not_found', `camera ${id} not found`);
+    const wasActive = this.#active.delete(id);
+    this.#health.delete(id);
+    this.#hasAudio.delete(id);
     this.logger.info({ cameraId: id }, 'camera removed');
     this.emit('removed', id);
-    this.emit('assignments');
+    if (wasActive) this.emit('assignments');
   }
 
-  /** Records a status change; a no-op for a camera removed meanwhile. */
-  async setStatus(id: string, status: CameraStatus, reason?: string): Promise<void> {
+  /** Start or stop pulling a camera (CameraDemand decides). */
+  async setActive(id: string, active: boolean): Promise<void> {
+    if (this.#active.has(id) === active || !(await this.exists(id))) return;
+    if (active) this.#active.add(id);
+    else {
+      this.#active.delete(id);
+      this.#health.delete(id);
+    }
+    this.emit('assignments');
+    await this.setStatus(id, active ? 'connecting' : 'idle', undefined, true);
+  }
+
+  isActive(id: string): boolean {
+    return this.#active.has(id);
+  }
+
+  setHealth(id: string, health: CameraHealth, hasAudio: boolean): void {
+    if (!this.#active.has(id)) return;
+    this.#health.set(id, health);
+    if (hasAudio !== this.#hasAudio.has(id)) {
+      if (hasAudio) this.#hasAudio.add(id);
+      else this.#hasAudio.delete(id);
+      void this.setStatus(id, undefined, undefined, true);
+    }
+  }
+
+  /**
+   * Records a status change; a no-op for a camera removed meanwhile, and for a report about
+   * a camera that is no longer pulled (a late gateway message must not wake an idle one).
+   * `status` undefined re-announces the camera as it is.
+   */
+  async setStatus(id: string, status: CameraStatus | undefined, reason?: string, force = false): Promise<void> {
     const current = await this.store.get(id);
     if (!current) return;
+    if (status !== undefined && status !== 'idle' && !this.#active.has(id)) return;
     const statusReason = reason === undefined ? undefined : redactUrl(reason);
-    if (current.status === status && current.statusReason === statusReason) return;
-    const next = await this.store.update(id, { status, statusReason, statusSince: new Date().toISOString() });
-    if (!next) return;
-    this.logger.info({ cameraId: id, status, reason: statusReason }, 'camera status');
-    this.emit('updated', toView(next));
+    let next: CameraRecord | undefined = current;
+    if (status !== undefined && (current.status !== status || current.statusReason !== statusReason)) {
+      next = await this.store.update(id, { status, statusReason, statusSince: new Date().toISOString() });
+      if (!next) return;
+      this.logger.info({ cameraId: id, status, reason: statusReason }, 'camera status');
+    } else if (!force) return;
+    this.emit('updated', this.toView(next));
   }
 }

@@ -1,6 +1,8 @@
 import type { CameraInput, CameraStatus } from '@county/shared';
 
 export interface CameraRecord extends CameraInput {
+  /** Taken from the camera's site. */
+  townshipId?: string;
   status: CameraStatus;
   statusReason?: string;
   statusSince: string;

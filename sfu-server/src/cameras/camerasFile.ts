@@ -1,11 +1,27 @@
 import fs from 'node:fs';
 import { z } from 'zod';
-import { AppError, CameraInputSchema, describeIssues, type CameraInput } from '@county/shared';
+import {
+  AppError,
+  CameraInputSchema,
+  describeIssues,
+  SiteSchema,
+  TownshipSchema,
+  type CameraInput,
+  type Site,
+  type Township,
+} from '@county/shared';
 
-const CamerasFileSchema = z.strictObject({ cameras: z.array(CameraInputSchema).max(10_000) });
+const CamerasFileSchema = z.strictObject({
+  townships: z.array(TownshipSchema).max(1000).default([]),
+  sites: z.array(SiteSchema).max(10_000).default([]),
+  cameras: z.array(CameraInputSchema).max(10_000),
+});
 
-/** Reads CAMERAS_FILE: `{"cameras":[{"id","name","url"}, ...]}` (see config/cameras.example.json). */
-export function readCamerasFile(path: string): CameraInput[] {
+/**
+ * Reads CAMERAS_FILE: `{"townships":[...], "sites":[...], "cameras":[{"id","name","url",
+ * "siteId"?, "kind"?, "pull"?}, ...]}` (see config/cameras.example.json).
+ */
+export function readCamerasFile(path: string): { townships: Township[]; sites: Site[]; cameras: CameraInput[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(path, 'utf8'));
@@ -19,5 +35,5 @@ export function readCamerasFile(path: string): CameraInput[] {
     if (ids.has(c.id)) throw new AppError('bad_request', `CAMERAS_FILE ${path}: duplicate camera id ${c.id}`);
     ids.add(c.id);
   }
-  return parsed.data.cameras;
+  return parsed.data;
 }

@@ -1,14 +1,25 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { AppError, CameraIdSchema, CameraInputSchema, describeIssues } from '@county/shared';
+import type { z } from 'zod';
+import {
+  AppError,
+  CameraIdSchema,
+  CameraInputSchema,
+  describeIssues,
+  SiteSchema,
+  TownshipSchema,
+  type SiteView,
+} from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { authorize, type Principal, type Role } from '../auth/permissions';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
+import type { SiteDirectory } from '../cameras/SiteDirectory';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { Rooms } from '../rooms/Rooms';
 
 interface Deps {
   registry: CameraRegistry;
+  sites: SiteDirectory;
   feeds: CameraFeeds;
   pool: WorkerPool;
   rooms: Rooms;
@@ -20,6 +31,12 @@ interface Deps {
 type Handler = (req: Request, res: Response) => Promise<void>;
 /** express 5 forwards rejected promises to the error handler; this keeps handlers one-liners. */
 const route = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
+
+function body<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+  const parsed = schema.safeParse(req.body);
+  if (!parsed.success) throw new AppError('bad_request', describeIssues(parsed.error.issues));
+  return parsed.data;
+}
 
 function cameraId(req: Request): string {
   const parsed = CameraIdSchema.safeParse(req.params.id);
@@ -69,9 +86,7 @@ export function apiRouter(deps: Deps): express.Router {
     '/cameras',
     route(async (req, res) => {
       authorize(principal(), 'cameras:manage');
-      const parsed = CameraInputSchema.safeParse(req.body);
-      if (!parsed.success) throw new AppError('bad_request', describeIssues(parsed.error.issues));
-      res.status(201).json(await registry.add(parsed.data));
+      res.status(201).json(await registry.add(body(CameraInputSchema, req)));
     }),
   );
 
@@ -81,6 +96,43 @@ export function apiRouter(deps: Deps): express.Router {
       authorize(principal(), 'cameras:manage');
       await registry.remove(cameraId(req));
       res.status(204).end();
+    }),
+  );
+
+  router.get(
+    '/townships',
+    route(async (_req, res) => {
+      authorize(principal(), 'cameras:view');
+      res.json(await deps.sites.townships());
+    }),
+  );
+
+  router.post(
+    '/townships',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:manage');
+      res.status(201).json(await deps.sites.addTownship(body(TownshipSchema, req)));
+    }),
+  );
+
+  router.get(
+    '/sites',
+    route(async (_req, res) => {
+      authorize(principal(), 'cameras:view');
+      const cameras = await registry.list();
+      const sites: SiteView[] = (await deps.sites.sites()).map((s) => ({
+        ...s,
+        streams: cameras.filter((c) => c.siteId === s.id).map((c) => ({ cameraId: c.id, kind: c.kind, status: c.status })),
+      }));
+      res.json(sites);
+    }),
+  );
+
+  router.post(
+    '/sites',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:manage');
+      res.status(201).json(await deps.sites.addSite(body(SiteSchema, req)));
     }),
   );
 

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { INGEST_H264_PAYLOAD_TYPE, ingestH264RtpParameters } from './codecs';
+import type { RtpEndpoint } from '@county/shared';
+import { INGEST_PAYLOAD_TYPE, ingestRtpParameters } from './codecs';
 
 export interface RtpIngestOptions {
   listenIp: string;
@@ -16,7 +17,7 @@ export interface RtpIngestOptions {
  * comedia + rtcpMux off: the transport learns the sender's address from its first RTP
  * packet; with rtcpMux on it latched onto ffmpeg's RTCP port and no RTP arrived.
  */
-export class RtpIngest extends EventEmitter<{ flowing: []; close: [] }> {
+export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: [] }> {
   #closed = false;
 
   private constructor(
@@ -29,11 +30,23 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: [] }> {
   ) {
     super();
     transport.on('tuple', () => this.emit('flowing'));
+    if (producer.kind === 'video') {
+      // Keyframe arrivals feed "seconds since last keyframe" in camera health.
+      void producer.enableTraceEvent(['keyframe']).catch(() => undefined);
+      producer.on('trace', (t) => {
+        if (t.type === 'keyframe') this.emit('keyframe');
+      });
+    }
     transport.observer.once('close', () => this.close());
     producer.observer.once('close', () => this.close());
   }
 
-  static async create(sourceId: string, router: types.Router, options: RtpIngestOptions): Promise<RtpIngest> {
+  static async create(
+    sourceId: string,
+    kind: types.MediaKind,
+    router: types.Router,
+    options: RtpIngestOptions,
+  ): Promise<RtpIngest> {
     const transport = await router.createPlainTransport({
       listenIp: { ip: options.listenIp, announcedIp: options.announcedIp },
       rtcpMux: false,
@@ -43,11 +56,7 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: [] }> {
     try {
       // Random SSRC in 1..2^31-1 (ffmpeg takes -ssrc as a signed int); a restarted source gets a new one.
       const ssrc = crypto.randomInt(1, 0x7fffffff);
-      const producer = await transport.produce({
-        kind: 'video',
-        rtpParameters: ingestH264RtpParameters(ssrc),
-        appData: { sourceId },
-      });
+      const producer = await transport.produce({ kind, rtpParameters: ingestRtpParameters(kind, ssrc), appData: { sourceId } });
       return new RtpIngest(sourceId, router, transport, producer, ssrc, options.announcedIp ?? options.listenIp);
     } catch (err) {
       transport.close();
@@ -60,14 +69,14 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: [] }> {
   }
 
   /** Where the source must send: RTP and RTCP ports, payload type and SSRC to stamp. */
-  get endpoint(): { ip: string; rtpPort: number; rtcpPort: number; payloadType: number; ssrc: number } {
+  get endpoint(): RtpEndpoint {
     const rtcpPort = this.transport.rtcpTuple?.localPort;
     if (rtcpPort === undefined) throw new Error('plain transport without RTCP tuple');
     return {
       ip: this.announcedIp,
       rtpPort: this.transport.tuple.localPort,
       rtcpPort,
-      payloadType: INGEST_H264_PAYLOAD_TYPE,
+      payloadType: INGEST_PAYLOAD_TYPE[this.producer.kind],
       ssrc: this.ssrc,
     };
   }

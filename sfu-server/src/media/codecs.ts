@@ -16,20 +16,20 @@ export const ROUTER_CODECS: types.RtpCodecCapability[] = [
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
 ];
 
-/** RTP payload type the gateway stamps on camera H.264 (dynamic range). */
-export const INGEST_H264_PAYLOAD_TYPE = 96;
+/** RTP payload types the gateway stamps (dynamic range). */
+export const INGEST_PAYLOAD_TYPE = { video: 96, audio: 100 } as const;
 
-export function ingestH264RtpParameters(ssrc: number): types.RtpParameters {
-  return {
-    codecs: [
-      {
-        mimeType: 'video/H264',
-        payloadType: INGEST_H264_PAYLOAD_TYPE,
-        clockRate: 90000,
-        parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
-        rtcpFeedback: [],
-      },
-    ],
-    encodings: [{ ssrc }],
-  };
+/** What a gateway's ffmpeg sends: H.264 (copied or re-encoded) and Opus. No RTCP feedback. */
+export function ingestRtpParameters(kind: types.MediaKind, ssrc: number): types.RtpParameters {
+  const codec: types.RtpCodecParameters =
+    kind === 'video'
+      ? {
+          mimeType: 'video/H264',
+          payloadType: INGEST_PAYLOAD_TYPE.video,
+          clockRate: 90000,
+          parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
+          rtcpFeedback: [],
+        }
+      : { mimeType: 'audio/opus', payloadType: INGEST_PAYLOAD_TYPE.audio, clockRate: 48000, channels: 2, rtcpFeedback: [] };
+  return { codecs: [codec], encodings: [{ ssrc }] };
 }

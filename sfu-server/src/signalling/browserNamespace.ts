@@ -5,6 +5,7 @@ import {
   ConsumerRequestSchema,
   CreateTransportRequestSchema,
   JoinRoomRequestSchema,
+  WatchCamerasRequestSchema,
   AppError,
   type ClientToServerEvents,
   type DtlsParameters,
@@ -13,7 +14,9 @@ import {
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { authorize, type Principal, type Role } from '../auth/permissions';
+import type { CameraDemand } from '../cameras/CameraDemand';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
+import type { HealthMonitor } from '../cameras/HealthMonitor';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { MediaPeer } from '../media/MediaPeer';
 import type { Room } from '../rooms/Room';
@@ -27,16 +30,19 @@ interface Deps {
   rooms: Rooms;
   registry: CameraRegistry;
   feeds: CameraFeeds;
+  demand: CameraDemand;
+  health: HealthMonitor;
   defaultRole: Role;
   logger: Logger;
 }
 
 /** Browsers: join a room, then create/connect transports and consume cameras in it. */
 export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerToClientEvents>, deps: Deps): void {
-  const { rooms, registry, feeds, logger } = deps;
+  const { rooms, registry, feeds, demand, logger } = deps;
 
   registry.on('updated', (camera) => io.to(WALL_VIEWERS).emit('camera:updated', camera));
   registry.on('removed', (id) => io.to(WALL_VIEWERS).emit('camera:removed', { id }));
+  deps.health.on('health', (batch) => io.to(WALL_VIEWERS).emit('camera:health', batch));
   rooms.onMediaLost = (roomId) => io.to(roomId).emit('room:closed', { roomId });
 
   io.on('connection', (socket) => {
@@ -81,8 +87,14 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     onRequest(socket, 'camera:consume', ConsumeCameraRequestSchema, log, async (req) => {
       authorize(principal, 'cameras:view');
       const { peer } = session();
-      const { producer, router } = feeds.producerOf(req.cameraId);
+      const { producer, router } = feeds.producerOf(req.cameraId, req.kind);
       return peer.consume(req.transportId, producer, router, req.rtpCapabilities as RtpCapabilities);
+    });
+
+    onRequest(socket, 'camera:watch', WatchCamerasRequestSchema, log, async ({ cameraIds }) => {
+      authorize(principal, 'cameras:view');
+      await demand.holdOnly(socket.id, cameraIds);
+      return null;
     });
 
     onRequest(socket, 'consumer:resume', ConsumerRequestSchema, log, async ({ consumerId }) => {
@@ -95,6 +107,9 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
       return null;
     });
 
-    socket.on('disconnect', leave);
+    socket.on('disconnect', () => {
+      leave();
+      demand.releaseAll(socket.id);
+    });
   });
 }

@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import type { Namespace, Server, Socket } from 'socket.io';
 import {
   AppError,
+  CameraRefSchema,
   INGEST_NAMESPACE,
+  IngestHealthReportSchema,
   IngestStateReportSchema,
   OpenIngestRequestSchema,
   type CameraAssignment,
@@ -12,6 +14,7 @@ import {
 import type { Logger } from '@county/shared/node';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
+import type { HealthMonitor } from '../cameras/HealthMonitor';
 import { onEvent, onRequest } from './handle';
 
 type GatewaySocket = Socket<GatewayToServerEvents, ServerToGatewayEvents>;
@@ -19,6 +22,7 @@ type GatewaySocket = Socket<GatewayToServerEvents, ServerToGatewayEvents>;
 interface Deps {
   registry: CameraRegistry;
   feeds: CameraFeeds;
+  health: HealthMonitor;
   token: string;
   logger: Logger;
 }
@@ -79,10 +83,10 @@ export function attachIngestNamespace(io: Server, deps: Deps): Namespace<Gateway
   };
   const rebalanceSoon = () => void rebalance().catch((err: unknown) => logger.error({ err }, 'rebalance failed'));
   registry.on('assignments', rebalanceSoon);
-  feeds.on('lost', (cameraId) => {
+  feeds.on('lost', (cameraId, reason) => {
     const gateway = ns.sockets.get(owner.get(cameraId) ?? '');
     gateway?.emit('ingest:lost', { cameraId });
-    void registry.setStatus(cameraId, 'connecting', 'media worker restarted');
+    void registry.setStatus(cameraId, 'connecting', reason);
   });
 
   ns.on('connection', (socket: GatewaySocket) => {
@@ -92,11 +96,11 @@ export function attachIngestNamespace(io: Server, deps: Deps): Namespace<Gateway
       if (owner.get(cameraId) !== socket.id) throw new AppError('forbidden', `camera ${cameraId} is not assigned to this gateway`);
     };
 
-    onRequest(socket, 'ingest:open', OpenIngestRequestSchema, log, async ({ cameraId }) => {
+    onRequest(socket, 'ingest:open', OpenIngestRequestSchema, log, async ({ cameraId, audio }) => {
       await ownCamera(cameraId);
-      return feeds.open(cameraId);
+      return feeds.open(cameraId, audio);
     });
-    onRequest(socket, 'ingest:close', OpenIngestRequestSchema, log, async ({ cameraId }) => {
+    onRequest(socket, 'ingest:close', CameraRefSchema, log, async ({ cameraId }) => {
       await ownCamera(cameraId);
       feeds.close(cameraId);
       return null;
@@ -105,6 +109,9 @@ export function attachIngestNamespace(io: Server, deps: Deps): Namespace<Gateway
       if (owner.get(cameraId) !== socket.id) return;
       if (state === 'offline') feeds.close(cameraId);
       await registry.setStatus(cameraId, state, reason);
+    });
+    onEvent(socket, 'ingest:health', IngestHealthReportSchema, log, async (report) => {
+      if (owner.get(report.cameraId) === socket.id) deps.health.gatewayReport(report);
     });
 
     socket.on('disconnect', () => {
