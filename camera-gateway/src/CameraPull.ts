@@ -10,6 +10,11 @@ import type { IngestClient } from './SfuIngestClient';
 
 /** A pull that ran this long was healthy: the next failure starts the backoff afresh. */
 const HEALTHY_RUN_MS = 10_000;
+/** A camera that delivered frames this recently is retried fast: it most likely blinked. */
+const RECENT_MS = 60_000;
+const RECENT_MAX_DELAY_MS = 1000;
+/** Its last probe is reused on such a restart (saves ~1 s), unless older than this. */
+const PROBE_REUSE_MS = 10 * 60_000;
 const KILL_GRACE_MS = 2000;
 const HEALTH_INTERVAL_MS = 2000;
 
@@ -48,6 +53,8 @@ export class CameraPull {
   #timer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #lastFrameAt = 0;
+  #probedAt = 0;
   readonly #backoff: Backoff;
   restarts = 0;
   /** Last probe and plan (for health and tests). */
@@ -81,7 +88,11 @@ export class CameraPull {
     let plan: PullPlan;
     let point;
     try {
-      this.probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
+      const now = Date.now();
+      if (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS) {
+        this.probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
+        this.#probedAt = now;
+      }
       plan = planPull(this.probe);
       this.plan = plan;
       if (this.#stopped) return;
@@ -102,7 +113,10 @@ export class CameraPull {
     this.#child = child;
     const lastError = stderrTail(child);
     let fps: number | undefined;
-    const progress = new ProgressReader((f) => (fps = f));
+    const progress = new ProgressReader((f) => {
+      fps = f;
+      if (f > 0) this.#lastFrameAt = Date.now();
+    });
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => progress.push(chunk));
     this.#healthTimer = setInterval(() => this.sfu.health(this.#health(plan, fps)), HEALTH_INTERVAL_MS);
@@ -147,7 +161,9 @@ export class CameraPull {
 
   #retry(reason: string): void {
     if (this.#stopped) return;
-    const delay = this.#backoff.next();
+    const next = this.#backoff.next();
+    const recent = Date.now() - this.#lastFrameAt < RECENT_MS;
+    const delay = recent ? Math.min(next, RECENT_MAX_DELAY_MS - Math.random() * 500) : next;
     this.restarts++;
     this.logger.warn({ cameraId: this.camera.id, reason, retryInMs: delay }, 'camera offline');
     this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason });

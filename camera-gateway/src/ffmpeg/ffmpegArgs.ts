@@ -44,6 +44,9 @@ export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint):
     '-progress', 'pipe:1', '-stats_period', '1',
     '-rtsp_transport', 'tcp',
     '-timeout', String(RTSP_IO_TIMEOUT_S * 1_000_000),
+    // The probe already told us what the camera sends; a short analysis starts RTP sooner.
+    '-probesize', '500000',
+    '-analyzeduration', '1000000',
     '-i', cameraUrl,
     '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video),
   ];

@@ -1,0 +1,99 @@
+import { execFileSync } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
+import type { CameraView } from '@county/shared';
+import { launchChromium } from '../support/browser';
+import { startSimCamera, type SimCamera } from '../support/simCamera';
+import { api, startStack, waitFor, type Stack } from '../support/stack';
+
+/** The ffmpeg command line pulling `mount` (there must be exactly one). */
+function ffmpegCommand(mount: string): string {
+  const lines = execFileSync('pgrep', ['-af', `ffmpeg .*${mount} `], { encoding: 'utf8' }).trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+const tileNumber = (page: Page, id: string, attr: string) =>
+  page.$eval(`[data-camera-id="${id}"]`, (el, a) => Number(el.getAttribute(a) ?? 0), attr);
+
+// Cameras shaped like the county's: real GStreamer streams, real ffmpeg, real Chromium.
+describe('real camera codecs in Chromium', () => {
+  const cameras = [
+    { id: 'high-aac', mount: '/high', profile: 'h264-1080p+aac', transcoded: false, audio: 'aac' },
+    { id: 'hevc-alaw', mount: '/hevc', profile: 'h265+pcma', transcoded: true, audio: 'pcm_alaw' },
+    { id: 'mjpeg', mount: '/mjpeg', profile: 'mjpeg', transcoded: true, audio: undefined },
+    { id: 'bframes-ulaw', mount: '/bframes', profile: 'h264-bframes+pcmu', transcoded: true, audio: 'pcm_mulaw' },
+  ];
+  let stack: Stack;
+  let sim: SimCamera;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    sim = await startSimCamera({ mounts: cameras.map((c) => `${c.mount}=${c.profile}`) });
+    stack = await startStack({ ui: true });
+    browser = await launchChromium();
+    for (const c of cameras) {
+      const r = await api(stack.baseUrl, 'POST', '/api/cameras', { id: c.id, name: c.id, url: sim.url(c.mount) });
+      expect(r.status).toBe(201);
+    }
+    page = await browser.newPage();
+    await page.goto(`${stack.baseUrl}/wall`);
+    for (const c of cameras) {
+      await page.waitForFunction(
+        (id) => Number(document.querySelector(`[data-camera-id="${id}"]`)?.getAttribute('data-frames-decoded')) > 0,
+        c.id,
+        { timeout: 45_000 },
+      );
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await sim?.stop();
+  });
+
+  it('plays every camera: frames and (where the camera has it) audio keep arriving', async () => {
+    const before = await Promise.all(cameras.map((c) => tileNumber(page, c.id, 'data-frames-decoded')));
+    const audioBefore = await Promise.all(cameras.map((c) => tileNumber(page, c.id, 'data-audio-bytes')));
+    await page.waitForTimeout(3000);
+    for (const [i, c] of cameras.entries()) {
+      const frames = (await tileNumber(page, c.id, 'data-frames-decoded')) - before[i]!;
+      expect({ id: c.id, moreThan20: frames > 20 }).toEqual({ id: c.id, moreThan20: true });
+      const audioGrowth = (await tileNumber(page, c.id, 'data-audio-bytes')) - audioBefore[i]!;
+      expect({ id: c.id, audio: audioGrowth > 1000 }).toEqual({ id: c.id, audio: c.audio !== undefined });
+    }
+  });
+
+  it('passes H.264 High through untouched and re-encodes only what browsers cannot play', async () => {
+    for (const c of cameras) {
+      const cmd = ffmpegCommand(c.mount);
+      if (c.transcoded) expect(cmd).toContain('libx264');
+      else {
+        expect(cmd).toContain('-c:v copy');
+        expect(cmd).not.toContain('libx264');
+      }
+      if (c.audio) expect(cmd).toContain('libopus');
+    }
+  });
+
+  it('reports what each camera sends in its health', async () => {
+    const views = await waitFor('health of all cameras', async () => {
+      const list = (await api(stack.baseUrl, 'GET', '/api/cameras')).json as CameraView[];
+      return list.every((v) => v.health?.fps !== undefined && v.health.secondsSinceKeyframe !== undefined) ? list : undefined;
+    });
+    const byId = new Map(views.map((v) => [v.id, v]));
+    expect(byId.get('high-aac')?.health).toMatchObject({ codec: 'h264', profile: 'High', width: 1920, height: 1080, transcoding: false, audioCodec: 'aac' });
+    expect(byId.get('hevc-alaw')?.health).toMatchObject({ codec: 'hevc', transcoding: true, audioCodec: 'pcm_alaw' });
+    expect(byId.get('mjpeg')?.health).toMatchObject({ codec: 'mjpeg', transcoding: true });
+    expect(byId.get('bframes-ulaw')?.health).toMatchObject({ codec: 'h264', transcoding: true, transcodeReason: 'H.264 with B-frames' });
+    for (const v of views) {
+      expect(v.health!.bitrateKbps).toBeGreaterThan(0);
+      expect(v.health!.fps).toBeGreaterThan(10);
+      expect(v.hasAudio).toBe(v.id !== 'mjpeg');
+    }
+    // The 1080p camera sends a keyframe every 4 s; re-encoded ones every second.
+    expect(byId.get('high-aac')!.health!.secondsSinceKeyframe).toBeLessThan(5);
+    expect(byId.get('hevc-alaw')!.health!.secondsSinceKeyframe).toBeLessThan(2);
+  });
+});
