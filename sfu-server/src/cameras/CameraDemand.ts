@@ -70,15 +70,25 @@ export class CameraDemand {
     if (this.#always.has(cameraId)) return;
     clearTimeout(this.#grace.get(cameraId));
     void this.registry.setActive(cameraId, true);
-    const timer = setTimeout(() => {
-      this.#grace.delete(cameraId);
-      if (this.#holders.has(cameraId) || this.#always.has(cameraId)) return;
-      this.logger.info({ cameraId }, 'nobody watches: pull stops');
-      this.feeds.close(cameraId);
-      void this.registry.setActive(cameraId, false);
-    }, this.graceMs);
+    this.#armGrace(cameraId);
+  }
+
+  #armGrace(cameraId: string): void {
+    const timer = setTimeout(() => void this.#graceOver(cameraId), this.graceMs);
     timer.unref();
     this.#grace.set(cameraId, timer);
+  }
+
+  async #graceOver(cameraId: string): Promise<void> {
+    this.#grace.delete(cameraId);
+    if (this.#holders.has(cameraId) || this.#always.has(cameraId)) return;
+    const view = await this.registry.get(cameraId).catch(() => undefined);
+    if (!view || this.#holders.has(cameraId) || this.#grace.has(cameraId)) return; // claimed meanwhile
+    // Not idle before its state is known: a new camera shows online or offline first.
+    if (view.status === 'connecting') return this.#armGrace(cameraId);
+    this.logger.info({ cameraId }, 'nobody watches: pull stops');
+    this.feeds.close(cameraId);
+    await this.registry.setActive(cameraId, false);
   }
 
   close(): void {
