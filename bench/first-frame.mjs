@@ -14,7 +14,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const { SfuServer } = require(path.join(root, 'sfu-server/dist/server.js'));
 const { loadConfig } = require(path.join(root, 'sfu-server/dist/config.js'));
 const { CameraGateway } = require(path.join(root, 'camera-gateway/dist/CameraGateway.js'));
-const { resolveFfmpeg, resolveFfprobe } = require(path.join(root, 'camera-gateway/dist/ffmpeg/resolveFfmpeg.js'));
+const { resolveFfmpeg, resolveFfprobe } = require(path.join(root, 'shared/dist/node/index.js'));
 const { createLogger } = require(path.join(root, 'shared/dist/node/index.js'));
 const { chromium } = require('playwright-core');
 

@@ -1,7 +1,6 @@
-import { createLogger } from '@county/shared/node';
+import { createLogger, resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 import { CameraGateway } from './CameraGateway';
 import { loadConfig } from './config';
-import { resolveFfmpeg, resolveFfprobe } from './ffmpeg/resolveFfmpeg';
 
 const logger = createLogger('camera-gateway');
 

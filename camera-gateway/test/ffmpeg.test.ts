@@ -7,7 +7,7 @@ import { pullArgs } from '../src/ffmpeg/ffmpegArgs';
 import { planPull, type PullPlan } from '../src/ffmpeg/plan';
 import { parseProbe, probeError } from '../src/ffmpeg/probe';
 import { ProgressReader } from '../src/ffmpeg/progress';
-import { resolveFfmpeg, resolveFfprobe } from '../src/ffmpeg/resolveFfmpeg';
+import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 
 const point: IngestPoint = {
   cameraId: 'c1',

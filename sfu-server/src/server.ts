@@ -5,11 +5,12 @@ import path from 'node:path';
 import express from 'express';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
-import type { Logger } from '@county/shared/node';
+import { resolveFfmpeg, type Logger } from '@county/shared/node';
 import { CameraDemand } from './cameras/CameraDemand';
 import { CameraFeeds } from './cameras/CameraFeeds';
 import { HealthMonitor } from './cameras/HealthMonitor';
 import { SiteDirectory } from './cameras/SiteDirectory';
+import { Snapshots } from './cameras/Snapshots';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
 import { readCamerasFile } from './cameras/camerasFile';
@@ -30,6 +31,7 @@ export class SfuServer {
     readonly feeds: CameraFeeds,
     readonly demand: CameraDemand,
     readonly health: HealthMonitor,
+    readonly snapshots: Snapshots,
     readonly rooms: Rooms,
     private readonly logger: Logger,
   ) {}
@@ -52,6 +54,10 @@ export class SfuServer {
       );
       const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger);
       const health = new HealthMonitor(registry, feeds, { intervalMs: 2000, silenceMs: config.CAMERA_SILENCE_S * 1000 });
+      // ffmpeg serves snapshots (and HLS, recording); resolved when first needed.
+      let ffmpeg: string | undefined;
+      const ffmpegPath = () => (ffmpeg ??= resolveFfmpeg());
+      const snapshots = new Snapshots(feeds, demand, ffmpegPath, logger);
       const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
       if (config.CAMERAS_FILE) {
         const file = readCamerasFile(config.CAMERAS_FILE);
@@ -76,6 +82,7 @@ export class SfuServer {
           registry,
           sites,
           feeds,
+          snapshots,
           pool,
           rooms,
           defaultRole: config.DEFAULT_ROLE,
@@ -89,7 +96,7 @@ export class SfuServer {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => resolve());
       });
-      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, rooms, logger);
+      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, rooms, logger);
       logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
       return sfu;
     } catch (err) {
@@ -109,6 +116,7 @@ export class SfuServer {
 
   async close(): Promise<void> {
     this.health.close();
+    this.snapshots.close();
     this.demand.close();
     this.feeds.closeAll();
     this.rooms.closeAll();

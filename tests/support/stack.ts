@@ -4,7 +4,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
 import { createLogger } from '@county/shared/node';
 import { CameraGateway } from '../../camera-gateway/src/CameraGateway';
-import { resolveFfmpeg, resolveFfprobe } from '../../camera-gateway/src/ffmpeg/resolveFfmpeg';
+import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 import { loadConfig } from '../../sfu-server/src/config';
 import { SfuServer } from '../../sfu-server/src/server';
 

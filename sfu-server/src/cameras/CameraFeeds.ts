@@ -108,6 +108,21 @@ export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, reason:
     return { producer: ingest.producer, router: feed.router };
   }
 
+  /** Waits (up to `timeoutMs`) for a camera that is starting to have a live video producer. */
+  async waitForProducer(cameraId: string, timeoutMs: number): Promise<{ producer: types.Producer; router: types.Router }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const live = this.producerOf(cameraId);
+        if ((await live.producer.getStats()).some((s) => s.byteCount > 0)) return live;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new AppError('unavailable', `camera ${cameraId} sends no video`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   feeds(): IterableIterator<CameraFeed> {
     return this.#feeds.values();
   }

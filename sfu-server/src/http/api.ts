@@ -14,6 +14,7 @@ import { authorize, type Principal, type Role } from '../auth/permissions';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
+import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { Rooms } from '../rooms/Rooms';
 
@@ -21,6 +22,7 @@ interface Deps {
   registry: CameraRegistry;
   sites: SiteDirectory;
   feeds: CameraFeeds;
+  snapshots: Snapshots;
   pool: WorkerPool;
   rooms: Rooms;
   defaultRole: Role;
@@ -87,6 +89,17 @@ export function apiRouter(deps: Deps): express.Router {
     route(async (req, res) => {
       authorize(principal(), 'cameras:manage');
       res.status(201).json(await registry.add(body(CameraInputSchema, req)));
+    }),
+  );
+
+  router.get(
+    '/cameras/:id/snapshot.jpg',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      const id = cameraId(req);
+      await registry.get(id); // 404 for an unknown camera
+      const jpeg = await deps.snapshots.get(id);
+      res.type('image/jpeg').set('Cache-Control', 'no-store').send(jpeg);
     }),
   );
 

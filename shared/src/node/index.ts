@@ -1,3 +1,4 @@
 // Node-only helpers (never imported by control-ui).
 export * from './logger';
 export * from './env';
+export * from './ffmpeg';

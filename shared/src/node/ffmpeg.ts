@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AppError } from '@county/shared';
+import { AppError } from '../errors';
 
 function isExecutable(file: string): boolean {
   try {
