@@ -11,6 +11,7 @@ import { CameraFeeds } from './cameras/CameraFeeds';
 import { HealthMonitor } from './cameras/HealthMonitor';
 import { SiteDirectory } from './cameras/SiteDirectory';
 import { Snapshots } from './cameras/Snapshots';
+import { HlsStreams } from './cameras/HlsStreams';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
 import { readCamerasFile } from './cameras/camerasFile';
@@ -32,6 +33,7 @@ export class SfuServer {
     readonly demand: CameraDemand,
     readonly health: HealthMonitor,
     readonly snapshots: Snapshots,
+    readonly hls: HlsStreams,
     readonly rooms: Rooms,
     private readonly logger: Logger,
   ) {}
@@ -58,6 +60,7 @@ export class SfuServer {
       let ffmpeg: string | undefined;
       const ffmpegPath = () => (ffmpeg ??= resolveFfmpeg());
       const snapshots = new Snapshots(feeds, demand, ffmpegPath, logger);
+      const hls = new HlsStreams(feeds, demand, ffmpegPath, logger);
       const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
       if (config.CAMERAS_FILE) {
         const file = readCamerasFile(config.CAMERAS_FILE);
@@ -83,6 +86,7 @@ export class SfuServer {
           sites,
           feeds,
           snapshots,
+          hls,
           pool,
           rooms,
           defaultRole: config.DEFAULT_ROLE,
@@ -96,7 +100,7 @@ export class SfuServer {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => resolve());
       });
-      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, rooms, logger);
+      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, hls, rooms, logger);
       logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
       return sfu;
     } catch (err) {
@@ -117,6 +121,7 @@ export class SfuServer {
   async close(): Promise<void> {
     this.health.close();
     this.snapshots.close();
+    this.hls.close();
     this.demand.close();
     this.feeds.closeAll();
     this.rooms.closeAll();

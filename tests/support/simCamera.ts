@@ -31,7 +31,7 @@ export async function startSimCamera(opts: { port?: number; mounts?: string[]; g
   });
   return {
     port,
-    url: (mount = mounts[0]!, credentials?: string) =>
+    url: (mount = mounts[0]!.split('=')[0]!, credentials?: string) =>
       `rtsp://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}${mount}`,
     stop: () =>
       new Promise<void>((resolve) => {

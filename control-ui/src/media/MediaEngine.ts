@@ -11,6 +11,7 @@ export class MediaEngine {
   readonly #consumers = new Map<string, types.Consumer>();
   #recv: Promise<types.Transport> | undefined;
   #closed = false;
+  #onFailed: (() => void) | undefined;
 
   private constructor(
     private readonly signal: SignalClient,
@@ -43,6 +44,11 @@ export class MediaEngine {
     return consumer;
   }
 
+  /** Called when media cannot flow (ICE/DTLS failed: UDP and TCP to the SFU blocked). */
+  onTransportFailed(listener: () => void): void {
+    this.#onFailed = listener;
+  }
+
   release(consumer: types.Consumer): void {
     if (consumer.closed) return;
     consumer.close();
@@ -65,6 +71,9 @@ export class MediaEngine {
     this.#recv ??= this.signal.request('transport:create', { direction: 'recv' }).then((options) => {
       // No iceServers: the county network is closed, and the SFU's candidates are reachable.
       const transport = this.device.createRecvTransport(options);
+      transport.on('connectionstatechange', (state) => {
+        if (state === 'failed' && !this.#closed) this.#onFailed?.();
+      });
       transport.on('connect', ({ dtlsParameters }, done, fail) => {
         this.signal
           .request('transport:connect', { transportId: transport.id, dtlsParameters })

@@ -4,6 +4,10 @@ import type { types } from 'mediasoup-client';
 import type { CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
 import { useCameraTrack } from './useCameraTrack';
+import { useHlsVideo } from './useHlsVideo';
+
+/** How a tile receives its camera: WebRTC through the SFU, or HLS for poor links. */
+export type TileMode = 'webrtc' | 'hls';
 
 interface Stats {
   framesDecoded: number;
@@ -29,25 +33,49 @@ async function inbound(consumer: types.Consumer | undefined): Promise<{ frames: 
  * status and, with ?stats=1, its health. Decode progress is exposed as data attributes
  * (data-frames-decoded, data-audio-bytes, data-first-frame-ms) for tests and benchmarks.
  */
-export function CameraTile({ camera, engine, showStats }: { camera: CameraView; engine?: MediaEngine; showStats: boolean }) {
+export function CameraTile({
+  camera,
+  engine,
+  showStats,
+  mode,
+}: {
+  camera: CameraView;
+  engine?: MediaEngine;
+  showStats: boolean;
+  mode: TileMode;
+}) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
   const audio = useRef<HTMLAudioElement>(null);
   const [muted, setMuted] = useState(true);
   const [stats, setStats] = useState<Stats>();
   const [firstFrameMs, setFirstFrameMs] = useState<number>();
-  const videoConsumer = useCameraTrack(engine, camera, 'video', true);
-  const audioConsumer = useCameraTrack(engine, camera, 'audio', camera.hasAudio);
+  const webrtc = mode === 'webrtc';
+  const videoConsumer = useCameraTrack(engine, camera, 'video', webrtc);
+  const audioConsumer = useCameraTrack(engine, camera, 'audio', webrtc && camera.hasAudio);
   const online = camera.status === 'online';
+  const hlsUrl = !webrtc && online ? `/api/cameras/${camera.id}/hls/index.m3u8` : undefined;
+  useHlsVideo(video, hlsUrl);
+  const [hlsFrames, setHlsFrames] = useState(0);
+
+  // With HLS there is no consumer to ask: count the frames the video element presented.
+  useEffect(() => {
+    if (!hlsUrl) return;
+    const timer = window.setInterval(() => {
+      const q = video.current?.getVideoPlaybackQuality?.();
+      if (q) setHlsFrames(q.totalVideoFrames);
+    }, STATS_INTERVAL_MS);
+    return () => window.clearInterval(timer);
+  }, [hlsUrl]);
 
   useEffect(() => {
     const el = video.current;
-    if (!el) return;
+    if (!el || !webrtc) return;
     el.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
     if (!videoConsumer) return;
     void el.play().catch(() => undefined); // muted autoplay is allowed; ignore a racing pause
     el.requestVideoFrameCallback?.(() => setFirstFrameMs((ms) => ms ?? Math.round(performance.now())));
-  }, [videoConsumer]);
+  }, [videoConsumer, webrtc]);
 
   useEffect(() => {
     const el = audio.current;
@@ -85,13 +113,14 @@ export function CameraTile({ camera, engine, showStats }: { camera: CameraView; 
       className={`tile tile--${camera.status}`}
       data-camera-id={camera.id}
       data-status={camera.status}
-      data-frames-decoded={stats?.framesDecoded ?? 0}
+      data-mode={mode}
+      data-frames-decoded={webrtc ? (stats?.framesDecoded ?? 0) : hlsFrames}
       data-audio-bytes={stats?.audioBytes ?? 0}
       data-first-frame-ms={firstFrameMs}
     >
       <video ref={video} muted autoPlay playsInline />
       <audio ref={audio} muted={muted} autoPlay />
-      {!videoConsumer && online && <div className="tile__notice">{t('tile.waiting')}</div>}
+      {webrtc && !videoConsumer && online && <div className="tile__notice">{t('tile.waiting')}</div>}
       {!online && (
         <div className="tile__notice">
           {t(`status.${camera.status}`)}

@@ -9,11 +9,17 @@ export type Connection = 'connecting' | 'connected' | 'disconnected';
  * Joins a wall room and keeps its camera list live. On every (re)connection the room is
  * joined afresh with a new engine: after a server restart nothing old is reusable.
  */
-export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: CameraView[]; connection: Connection } {
+export function useWallRoom(roomId: RoomId): {
+  engine?: MediaEngine;
+  cameras: CameraView[];
+  connection: Connection;
+  webrtcFailed: boolean;
+} {
   const [engine, setEngine] = useState<MediaEngine>();
   const [cameras, setCameras] = useState<CameraView[]>([]);
   const [connection, setConnection] = useState<Connection>('connecting');
   const [signal, setSignal] = useState<SignalClient>();
+  const [webrtcFailed, setWebrtcFailed] = useState(false);
 
   useEffect(() => {
     const signal = new SignalClient();
@@ -26,6 +32,7 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
           if (cancelled) return next.close();
           current?.close();
           current = next;
+          next.onTransportFailed(() => setWebrtcFailed(true));
           setEngine(next);
           setCameras(list);
           setConnection('connected');
@@ -71,5 +78,5 @@ export function useWallRoom(roomId: RoomId): { engine?: MediaEngine; cameras: Ca
     void signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined);
   }, [signal, engine, shown]);
 
-  return { engine, cameras, connection };
+  return { engine, cameras, connection, webrtcFailed };
 }

@@ -14,6 +14,7 @@ import { authorize, type Principal, type Role } from '../auth/permissions';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
+import type { HlsStreams } from '../cameras/HlsStreams';
 import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { Rooms } from '../rooms/Rooms';
@@ -23,6 +24,7 @@ interface Deps {
   sites: SiteDirectory;
   feeds: CameraFeeds;
   snapshots: Snapshots;
+  hls: HlsStreams;
   pool: WorkerPool;
   rooms: Rooms;
   defaultRole: Role;
@@ -100,6 +102,19 @@ export function apiRouter(deps: Deps): express.Router {
       await registry.get(id); // 404 for an unknown camera
       const jpeg = await deps.snapshots.get(id);
       res.type('image/jpeg').set('Cache-Control', 'no-store').send(jpeg);
+    }),
+  );
+
+  router.get(
+    '/cameras/:id/hls/:file',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      const id = cameraId(req);
+      await registry.get(id);
+      const file = await deps.hls.file(id, String(req.params.file));
+      res.set('Cache-Control', 'no-cache');
+      res.type(file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t');
+      res.sendFile(file);
     }),
   );
 

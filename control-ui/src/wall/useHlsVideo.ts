@@ -1,0 +1,52 @@
+import { useEffect, type RefObject } from 'react';
+import type HlsType from 'hls.js';
+
+/**
+ * Plays a camera's HLS stream in `video` with hls.js (Safari's native HLS where hls.js
+ * cannot run). Tuned for live: stay two half-second segments behind the edge and speed up
+ * slightly to catch up after a stall.
+ */
+export function useHlsVideo(video: RefObject<HTMLVideoElement | null>, url: string | undefined): void {
+  useEffect(() => {
+    const el = video.current;
+    if (!el || !url) return;
+    let hls: HlsType | undefined;
+    let cancelled = false;
+    // hls.js is loaded only by viewers that need it: the WebRTC wall stays small.
+    void import('hls.js').then(({ default: Hls }) => {
+      if (cancelled) return;
+      if (!Hls.isSupported()) {
+        el.src = url;
+        void el.play().catch(() => undefined);
+        return;
+      }
+      hls = start(Hls, el, url);
+    });
+    return () => {
+      cancelled = true;
+      hls?.destroy();
+      el.removeAttribute('src');
+    };
+  }, [video, url]);
+}
+
+function start(Hls: typeof HlsType, el: HTMLVideoElement, url: string): HlsType {
+  const hls = new Hls({
+    liveSyncDurationCount: 2,
+    liveMaxLatencyDurationCount: 6,
+    maxLiveSyncPlaybackRate: 1.2,
+    backBufferLength: 10,
+    manifestLoadingMaxRetry: 10,
+    levelLoadingMaxRetry: 10,
+  });
+  hls.loadSource(url);
+  hls.attachMedia(el);
+  hls.on(Hls.Events.MANIFEST_PARSED, () => void el.play().catch(() => undefined));
+  hls.on(Hls.Events.ERROR, (_e, data) => {
+    if (!data.fatal) return;
+    // A camera restart ends the stream; start over rather than stay frozen.
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+    else window.setTimeout(() => hls.loadSource(url), 1000);
+  });
+  return hls;
+}
