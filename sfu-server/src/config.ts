@@ -27,6 +27,11 @@ const EnvSchema = z
     ON_DEMAND_GRACE_S: z.coerce.number().min(0).max(3600).default(60),
     /** A live camera whose RTP stops this long is restarted. */
     CAMERA_SILENCE_S: z.coerce.number().min(1).max(600).default(5),
+    /** Recorded segments: <dir>/<camera>/<UTC start>.mp4. */
+    RECORDINGS_DIR: z.string().default('recordings'),
+    RECORDING_SEGMENT_S: z.coerce.number().int().min(2).max(3600).default(60),
+    RECORDING_RETENTION_H: z.coerce.number().min(0.01).max(24 * 365).default(72),
+    RECORDING_MAX_MB: z.coerce.number().min(1).default(20_480),
     /** Built control-ui to serve; empty disables static serving (API only). */
     UI_DIST: z.string().optional(),
     /** Role given to browsers until accounts land (see auth/permissions.ts). */

@@ -12,6 +12,7 @@ import { HealthMonitor } from './cameras/HealthMonitor';
 import { SiteDirectory } from './cameras/SiteDirectory';
 import { Snapshots } from './cameras/Snapshots';
 import { HlsStreams } from './cameras/HlsStreams';
+import { Recordings } from './cameras/Recordings';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
 import { readCamerasFile } from './cameras/camerasFile';
@@ -34,6 +35,7 @@ export class SfuServer {
     readonly health: HealthMonitor,
     readonly snapshots: Snapshots,
     readonly hls: HlsStreams,
+    readonly recordings: Recordings,
     readonly rooms: Rooms,
     private readonly logger: Logger,
   ) {}
@@ -61,6 +63,12 @@ export class SfuServer {
       const ffmpegPath = () => (ffmpeg ??= resolveFfmpeg());
       const snapshots = new Snapshots(feeds, demand, ffmpegPath, logger);
       const hls = new HlsStreams(feeds, demand, ffmpegPath, logger);
+      const recordings = new Recordings(registry, feeds, demand, ffmpegPath, {
+        dir: path.resolve(config.RECORDINGS_DIR),
+        segmentSeconds: config.RECORDING_SEGMENT_S,
+        retentionHours: config.RECORDING_RETENTION_H,
+        maxBytesPerCamera: config.RECORDING_MAX_MB * 1024 * 1024,
+      }, logger);
       const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
       if (config.CAMERAS_FILE) {
         const file = readCamerasFile(config.CAMERAS_FILE);
@@ -87,6 +95,7 @@ export class SfuServer {
           feeds,
           snapshots,
           hls,
+          recordings,
           pool,
           rooms,
           defaultRole: config.DEFAULT_ROLE,
@@ -100,7 +109,7 @@ export class SfuServer {
         server.once('error', reject);
         server.listen(config.PORT, config.HOST, () => resolve());
       });
-      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, hls, rooms, logger);
+      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
       logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
       return sfu;
     } catch (err) {
@@ -122,6 +131,7 @@ export class SfuServer {
     this.health.close();
     this.snapshots.close();
     this.hls.close();
+    await this.recordings.close();
     this.demand.close();
     this.feeds.closeAll();
     this.rooms.closeAll();

@@ -57,6 +57,8 @@ export const CameraInputSchema = z.strictObject({
   siteId: slugSchema('site id').optional(),
   kind: StreamKindSchema.default('main'),
   pull: PullModeSchema.default('on-demand'),
+  /** Record to disk (segments, with a retention limit). */
+  record: z.boolean().default(false),
 });
 export type CameraInput = z.infer<typeof CameraInputSchema>;
 export type CameraInputBody = z.input<typeof CameraInputSchema>;
@@ -93,6 +95,7 @@ export interface CameraView {
   /** true while the camera is pulled (watched, always-on, or in its grace period). */
   active: boolean;
   hasAudio: boolean;
+  record: boolean;
   health?: CameraHealth;
   status: CameraStatus;
   /** Why a camera is offline, with any credentials removed. */
@@ -100,6 +103,18 @@ export interface CameraView {
   /** ISO time of the last status change. */
   statusSince: string;
 }
+
+/** One recorded segment of a camera. */
+export interface RecordingView {
+  file: string;
+  start: string;
+  end: string;
+  bytes: number;
+  /** Where the browser plays it (fragmented MP4, H.264). */
+  url: string;
+}
+
+export const RecordingToggleSchema = z.strictObject({ enabled: z.boolean() });
 
 /** Replaces user:password in any rtsp(s):// URL inside a text (ffmpeg errors echo the input URL). */
 export function redactUrl(text: string): string {

@@ -44,6 +44,7 @@ export class CameraRegistry extends EventEmitter<{
       pull: c.pull,
       active: this.#active.has(c.id),
       hasAudio: this.#hasAudio.has(c.id),
+      record: c.record,
       status: c.status,
       statusSince: c.statusSince,
     };
@@ -101,6 +102,16 @@ export class CameraRegistry extends EventEmitter<{
     this.logger.info({ cameraId: id }, 'camera removed');
     this.emit('removed', id);
     if (wasActive) this.emit('assignments');
+  }
+
+  async setRecording(id: string, record: boolean): Promise<void> {
+    const next = await this.store.update(id, { record });
+    if (!next) throw new AppError('not_found', `camera ${id} not found`);
+    this.emit('updated', this.toView(next));
+  }
+
+  async recordingCameras(): Promise<string[]> {
+    return (await this.store.list()).filter((c) => c.record).map((c) => c.id);
   }
 
   /** Start or stop pulling a camera (CameraDemand decides). */

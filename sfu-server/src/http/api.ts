@@ -5,6 +5,7 @@ import {
   CameraIdSchema,
   CameraInputSchema,
   describeIssues,
+  RecordingToggleSchema,
   SiteSchema,
   TownshipSchema,
   type SiteView,
@@ -15,6 +16,7 @@ import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
 import type { HlsStreams } from '../cameras/HlsStreams';
+import type { Recordings } from '../cameras/Recordings';
 import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { Rooms } from '../rooms/Rooms';
@@ -25,6 +27,7 @@ interface Deps {
   feeds: CameraFeeds;
   snapshots: Snapshots;
   hls: HlsStreams;
+  recordings: Recordings;
   pool: WorkerPool;
   rooms: Rooms;
   defaultRole: Role;
@@ -115,6 +118,43 @@ export function apiRouter(deps: Deps): express.Router {
       res.set('Cache-Control', 'no-cache');
       res.type(file.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t');
       res.sendFile(file);
+    }),
+  );
+
+  router.put(
+    '/cameras/:id/recording',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:manage');
+      const id = cameraId(req);
+      const { enabled } = body(RecordingToggleSchema, req);
+      await deps.recordings.setEnabled(id, enabled);
+      res.json(await registry.get(id));
+    }),
+  );
+
+  router.get(
+    '/cameras/:id/recordings',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      const id = cameraId(req);
+      await registry.get(id);
+      const time = (v: unknown, name: string) => {
+        if (v === undefined) return undefined;
+        const d = new Date(String(v));
+        if (Number.isNaN(d.getTime())) throw new AppError('bad_request', `${name}: not a time (use ISO 8601)`);
+        return d;
+      };
+      res.json(await deps.recordings.list(id, time(req.query.from, 'from'), time(req.query.to, 'to')));
+    }),
+  );
+
+  router.get(
+    '/cameras/:id/recordings/:file',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      const file = deps.recordings.file(cameraId(req), String(req.params.file));
+      res.type('video/mp4');
+      res.sendFile(file); // honours Range: the browser seeks in it
     }),
   );
 
