@@ -21,16 +21,18 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
+# One slice per frame: GStreamer's payloader repeats SPS/PPS before every IDR slice, which
+# splits a multi-slice picture in two for decoders (see docs/media.md).
 VIDEO_PROFILES = {
     # name: (encoder + payloader, size override, gop override in seconds)
     # ultrafast turns CABAC off, so this stream is Constrained Baseline whatever --profile says.
-    "h264": ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
+    "h264": ("x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
              "! video/x-h264,profile={profile} ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
     # What many site cameras send: 1080p High, a keyframe every 4 s.
-    "h264-1080p": ("x264enc tune=zerolatency speed-preset=superfast key-int-max={gop} bitrate={kbps} "
+    "h264-1080p": ("x264enc tune=zerolatency sliced-threads=false speed-preset=superfast key-int-max={gop} bitrate={kbps} "
                    "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", "1920x1080", 4),
     # B-frames (no zerolatency tune): browsers cannot play these through an SFU.
-    "h264-bframes": ("x264enc speed-preset=superfast bframes=2 b-adapt=false key-int-max={gop} bitrate={kbps} "
+    "h264-bframes": ("x264enc sliced-threads=false speed-preset=superfast bframes=2 b-adapt=false key-int-max={gop} bitrate={kbps} "
                      "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
     "h265": ("x265enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
              "! rtph265pay name=pay0 pt=96 config-interval=-1", None, None),
@@ -43,9 +45,36 @@ AUDIO_PROFILES = {
 }
 
 
+# "timecode": frames made here, each carrying the wall-clock time it was made as 32 black or
+# white blocks (milliseconds mod 2^32), read back in the browser by bench/latency.mjs.
+TIMECODE_SIZE = (640, 360)
+TIMECODE_BLOCK = 20
+TIMECODE_ROW = 170
+
+
+def timecode_frame(background, ms):
+    w, h = TIMECODE_SIZE
+    frame = bytearray(background)
+    for bit in range(32):
+        value = 235 if (ms >> (31 - bit)) & 1 else 16
+        row = bytes([value]) * TIMECODE_BLOCK
+        x = bit * TIMECODE_BLOCK
+        for y in range(TIMECODE_ROW, TIMECODE_ROW + TIMECODE_BLOCK):
+            frame[y * w + x : y * w + x + TIMECODE_BLOCK] = row
+    return bytes(frame)
+
+
 def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile):
     """spec: "h264", "h265+aac", "h264-1080p+pcma", ... (video profile, optional +audio)."""
     video, _, audio = spec.partition("+")
+    if video == "timecode":
+        w, h = TIMECODE_SIZE
+        return (
+            f"( appsrc name=timecode is-live=true do-timestamp=true format=time "
+            f"caps=video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 "
+            f"! x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max={gop} bitrate={bitrate_kbps} "
+            f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
+        )
     enc, size, gop_s = VIDEO_PROFILES[video]
     if size:
         width, height = (int(x) for x in size.split("x"))
@@ -62,6 +91,21 @@ def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile):
     if audio:
         parts.append(f"audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! {AUDIO_PROFILES[audio]}")
     return "( " + " ".join(parts) + " )"
+
+
+def feed_timecode(_factory, media, fps):
+    """Pushes a timecoded frame every 1/fps s while the media exists."""
+    import time
+
+    appsrc = media.get_element().get_child_by_name("timecode")
+    w, h = TIMECODE_SIZE
+    background = bytes([60]) * (w * h) + bytes([128]) * (w * h // 2)
+
+    def push():
+        frame = timecode_frame(background, int(time.time() * 1000) & 0xFFFFFFFF)
+        return appsrc.emit("push-buffer", Gst.Buffer.new_wrapped(frame)) == Gst.FlowReturn.OK
+
+    GLib.timeout_add(int(1000 / fps), push)
 
 
 def main():
@@ -89,6 +133,8 @@ def main():
         factory = GstRtspServer.RTSPMediaFactory()
         factory.set_launch(pipeline(spec or "h264", width, height, args.fps, args.gop, args.bitrate, args.profile))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
+        if (spec or "").startswith("timecode"):
+            factory.connect("media-configure", feed_timecode, args.fps)
         mounts.add_factory(path, factory)
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)

@@ -12,6 +12,7 @@ import { HealthMonitor } from './cameras/HealthMonitor';
 import { SiteDirectory } from './cameras/SiteDirectory';
 import { Snapshots } from './cameras/Snapshots';
 import { HlsStreams } from './cameras/HlsStreams';
+import { PtzControl } from './cameras/Ptz';
 import { Recordings } from './cameras/Recordings';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
@@ -96,6 +97,7 @@ export class SfuServer {
           snapshots,
           hls,
           recordings,
+          ptz: new PtzControl(registry, logger),
           pool,
           rooms,
           defaultRole: config.DEFAULT_ROLE,

@@ -44,6 +44,45 @@ export const StreamKindSchema = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'kind: panorama, close or a label of a-z, 0-9, "-", "_"');
 export type StreamKind = z.infer<typeof StreamKindSchema>;
 
+/**
+ * A camera's ONVIF device service, for PTZ presets. Its password is a secret like the URL's.
+ * "panorama" and "close" can be two presets of one PTZ camera.
+ */
+export const OnvifSchema = z.strictObject({
+  url: z
+    .string()
+    .max(2048)
+    .refine((s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0 && !u.username;
+      } catch {
+        return false;
+      }
+    }, 'onvif url: http(s)://host[:port]/onvif/device_service, credentials in username/password'),
+  username: z.string().max(128).optional(),
+  password: z.string().max(128).optional(),
+});
+export type OnvifAccess = z.infer<typeof OnvifSchema>;
+
+/** A PTZ preset as the camera names it. Names travel inside SOAP: plain characters only. */
+export const PtzPresetNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((s) => !/[<>&"'\u0000-\u001f]/.test(s), 'preset name: no <, >, &, quotes or control characters');
+export const PtzPresetTokenSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'preset token: 1-64 of A-Z, a-z, 0-9, _ . : -');
+export const PtzGotoSchema = z.union([
+  z.strictObject({ token: PtzPresetTokenSchema }),
+  z.strictObject({ name: PtzPresetNameSchema }),
+]);
+export const PtzSaveSchema = z.strictObject({ name: PtzPresetNameSchema });
+export interface PtzPreset {
+  token: string;
+  name: string;
+}
+
 /** `on-demand`: pulled only while watched (plus a grace period); `always`: emergency cameras. */
 export const PULL_MODES = ['on-demand', 'always'] as const;
 export const PullModeSchema = z.enum(PULL_MODES);
@@ -59,6 +98,7 @@ export const CameraInputSchema = z.strictObject({
   pull: PullModeSchema.default('on-demand'),
   /** Record to disk (segments, with a retention limit). */
   record: z.boolean().default(false),
+  onvif: OnvifSchema.optional(),
 });
 export type CameraInput = z.infer<typeof CameraInputSchema>;
 export type CameraInputBody = z.input<typeof CameraInputSchema>;
@@ -96,6 +136,8 @@ export interface CameraView {
   active: boolean;
   hasAudio: boolean;
   record: boolean;
+  /** The camera has ONVIF PTZ presets (its ONVIF address and login stay on the server). */
+  ptz: boolean;
   health?: CameraHealth;
   status: CameraStatus;
   /** Why a camera is offline, with any credentials removed. */

@@ -3,7 +3,7 @@ import type HlsType from 'hls.js';
 
 /**
  * Plays a camera's HLS stream in `video` with hls.js (Safari's native HLS where hls.js
- * cannot run). Tuned for live: stay two half-second segments behind the edge and speed up
+ * cannot run). Tuned for live: stay under a second behind the newest segment and speed up
  * slightly to catch up after a stall.
  */
 export function useHlsVideo(video: RefObject<HTMLVideoElement | null>, url: string | undefined): void {
@@ -32,8 +32,9 @@ export function useHlsVideo(video: RefObject<HTMLVideoElement | null>, url: stri
 
 function start(Hls: typeof HlsType, el: HTMLVideoElement, url: string): HlsType {
   const hls = new Hls({
-    liveSyncDurationCount: 2,
-    liveMaxLatencyDurationCount: 6,
+    // Half-second segments: play ~0.9 s behind the newest one, jump back if 3 s behind.
+    liveSyncDuration: 0.9,
+    liveMaxLatencyDuration: 3,
     maxLiveSyncPlaybackRate: 1.2,
     backBufferLength: 10,
     manifestLoadingMaxRetry: 10,

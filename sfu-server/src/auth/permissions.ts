@@ -6,13 +6,13 @@ import { AppError } from '@county/shared';
  * and cameras, township staff and inspectors watch. Accounts and per-township scoping will
  * attach a real identity to `Principal`; the checks stay here.
  */
-export const PERMISSIONS = ['wall:view', 'cameras:manage', 'cameras:view'] as const;
+export const PERMISSIONS = ['wall:view', 'cameras:manage', 'cameras:view', 'ptz:control'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export type Role = 'county-operator' | 'township-staff' | 'inspector';
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  'county-operator': ['wall:view', 'cameras:manage', 'cameras:view'],
+  'county-operator': ['wall:view', 'cameras:manage', 'cameras:view', 'ptz:control'],
   'township-staff': ['wall:view', 'cameras:view'],
   inspector: ['wall:view', 'cameras:view'],
 };

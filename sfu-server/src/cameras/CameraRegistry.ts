@@ -45,6 +45,7 @@ export class CameraRegistry extends EventEmitter<{
       active: this.#active.has(c.id),
       hasAudio: this.#hasAudio.has(c.id),
       record: c.record,
+      ptz: c.onvif !== undefined,
       status: c.status,
       statusSince: c.statusSince,
     };

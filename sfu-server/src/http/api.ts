@@ -5,6 +5,8 @@ import {
   CameraIdSchema,
   CameraInputSchema,
   describeIssues,
+  PtzGotoSchema,
+  PtzSaveSchema,
   RecordingToggleSchema,
   SiteSchema,
   TownshipSchema,
@@ -16,6 +18,7 @@ import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
 import type { HlsStreams } from '../cameras/HlsStreams';
+import type { PtzControl } from '../cameras/Ptz';
 import type { Recordings } from '../cameras/Recordings';
 import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
@@ -28,6 +31,7 @@ interface Deps {
   snapshots: Snapshots;
   hls: HlsStreams;
   recordings: Recordings;
+  ptz: PtzControl;
   pool: WorkerPool;
   rooms: Rooms;
   defaultRole: Role;
@@ -155,6 +159,31 @@ export function apiRouter(deps: Deps): express.Router {
       const file = deps.recordings.file(cameraId(req), String(req.params.file));
       res.type('video/mp4');
       res.sendFile(file); // honours Range: the browser seeks in it
+    }),
+  );
+
+  router.get(
+    '/cameras/:id/ptz/presets',
+    route(async (req, res) => {
+      authorize(principal(), 'cameras:view');
+      res.json(await deps.ptz.presets(cameraId(req)));
+    }),
+  );
+
+  router.post(
+    '/cameras/:id/ptz/presets',
+    route(async (req, res) => {
+      authorize(principal(), 'ptz:control');
+      const { name } = body(PtzSaveSchema, req);
+      res.status(201).json(await deps.ptz.save(cameraId(req), name));
+    }),
+  );
+
+  router.post(
+    '/cameras/:id/ptz/goto',
+    route(async (req, res) => {
+      authorize(principal(), 'ptz:control');
+      res.json(await deps.ptz.goto(cameraId(req), body(PtzGotoSchema, req)));
     }),
   );
 

@@ -1,0 +1,78 @@
+// Shared pieces of the benchmarks: start the real stack (SFU + gateway + GStreamer camera)
+// on 127.0.0.1 from the built dist folders, and small statistics helpers.
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import readline from 'node:readline';
+
+const require = createRequire(import.meta.url);
+export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const { SfuServer } = require(path.join(root, 'sfu-server/dist/server.js'));
+const { loadConfig } = require(path.join(root, 'sfu-server/dist/config.js'));
+const { CameraGateway } = require(path.join(root, 'camera-gateway/dist/CameraGateway.js'));
+const { createLogger, resolveFfmpeg, resolveFfprobe } = require(path.join(root, 'shared/dist/node/index.js'));
+export const { chromium } = require('playwright-core');
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
+];
+
+export function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+export const median = (xs) => percentile(xs, 50);
+
+/** The GStreamer camera (sim-cameras/rtsp_camera.py) with the given mounts. */
+export function startCamera(mounts, extra = []) {
+  const args = [path.join(root, 'sim-cameras/rtsp_camera.py'), '--port', '0', ...extra];
+  for (const m of mounts) args.push('--mount', m);
+  const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`camera exited ${c}`)));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      const m = /^READY (\d+)/.exec(l);
+      if (m) resolve({ port: Number(m[1]), pid: child.pid, stop: () => child.kill('SIGTERM') });
+    });
+  });
+}
+
+/** SFU + in-process gateway. `env` overrides the SFU config. */
+export async function startStack(env = {}) {
+  const logger = createLogger('bench', { level: 'warn' });
+  const token = 'bench-gateway-token-0123456789';
+  const sfu = await SfuServer.create(
+    loadConfig({
+      HOST: '127.0.0.1', PORT: '0', GATEWAY_TOKEN: token, UI_DIST: path.join(root, 'control-ui/dist'),
+      RTC_MIN_PORT: '43000', RTC_MAX_PORT: '43999', ...env,
+    }),
+    logger,
+  );
+  const ffmpegPath = resolveFfmpeg();
+  const gateway = new CameraGateway({
+    sfuUrl: sfu.url, token, gatewayId: 'bench', tools: { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath) }, logger,
+  });
+  return {
+    sfu,
+    gateway,
+    url: sfu.url,
+    async addCamera(body) {
+      const r = await fetch(`${sfu.url}/api/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (r.status !== 201) throw new Error(`add camera: ${r.status} ${await r.text()}`);
+    },
+    async waitOnline(id, ms = 30_000) {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const cam = await (await fetch(`${sfu.url}/api/cameras/${id}`)).json();
+        if (cam.status === 'online') return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`${id} never came online`);
+    },
+    async stop() {
+      await gateway.close();
+      await sfu.close();
+    },
+  };
+}
