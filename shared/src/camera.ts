@@ -71,6 +71,7 @@ export const PtzPresetNameSchema = z
   .trim()
   .min(1)
   .max(64)
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
   .refine((s) => !/[<>&"'\u0000-\u001f]/.test(s), 'preset name: no <, >, &, quotes or control characters');
 export const PtzPresetTokenSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'preset token: 1-64 of A-Z, a-z, 0-9, _ . : -');
 export const PtzGotoSchema = z.union([
