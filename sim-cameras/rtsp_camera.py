@@ -64,7 +64,7 @@ def timecode_frame(background, ms):
     return bytes(frame)
 
 
-def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile):
+def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pattern="ball"):
     """spec: "h264", "h265+aac", "h264-1080p+pcma", ... (video profile, optional +audio)."""
     video, _, audio = spec.partition("+")
     if video == "timecode":
@@ -81,12 +81,14 @@ def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile):
     if gop_s:
         gop = gop_s * fps
     parts = [
-        f"videotestsrc is-live=true pattern=ball motion=wavy background-color=0xff203040 "
+        f"videotestsrc is-live=true pattern={pattern} motion=wavy background-color=0xff203040 "
         f"! video/x-raw,width={width},height={height},framerate={fps}/1 "
         f"! clockoverlay time-format=\"%H:%M:%S\" halignment=left valignment=top font-desc=\"Sans 24\" "
         f"! timeoverlay halignment=right valignment=bottom font-desc=\"Sans 20\" "
         f"! videoconvert ! video/x-raw,format=I420 "
         f"! " + enc.format(gop=gop, kbps=bitrate_kbps, profile=profile)
+        # Constant bitrate: fill --bitrate even with an easy picture (capacity benchmarks).
+        .replace("x264enc ", "x264enc pass=cbr " if cbr else "x264enc ")
     ]
     if audio:
         parts.append(f"audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample ! {AUDIO_PROFILES[audio]}")
@@ -120,6 +122,8 @@ def main():
     ap.add_argument("--gop", type=int, default=25, help="keyframe interval in frames")
     ap.add_argument("--bitrate", type=int, default=1500, help="kbit/s")
     ap.add_argument("--profile", default="high", choices=["baseline", "main", "high"])
+    ap.add_argument("--cbr", action="store_true", help="constant bitrate (H.264 mounts)")
+    ap.add_argument("--pattern", default="ball", help="videotestsrc pattern; 'snow' fills any bitrate")
     args = ap.parse_args()
     width, height = (int(x) for x in args.size.split("x"))
 
@@ -131,7 +135,7 @@ def main():
     for mount in args.mount or ["/demo"]:
         path, _, spec = mount.partition("=")
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, args.gop, args.bitrate, args.profile))
+        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, args.gop, args.bitrate, args.profile, args.cbr, args.pattern))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
         if (spec or "").startswith("timecode"):
             factory.connect("media-configure", feed_timecode, args.fps)
