@@ -81,6 +81,7 @@ export class SfuServer {
       const app = express();
       app.disable('x-powered-by');
       const server = http.createServer(app);
+      server.requestTimeout = 60_000; // no request lives longer (snapshots and HLS wait at most 15 s)
       const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
         serveClient: false,
         maxHttpBufferSize: 256 * 1024,
@@ -137,7 +138,10 @@ export class SfuServer {
     this.demand.close();
     this.feeds.closeAll();
     this.rooms.closeAll();
-    await this.io.close(); // also closes the HTTP server
+    // A request still waiting (a snapshot for a camera that never answers) must not hold
+    // the shutdown: drop open connections, then close socket.io and the HTTP server.
+    this.http.closeAllConnections();
+    await this.io.close();
     this.pool.close();
     this.logger.info('sfu-server closed');
   }

@@ -45,8 +45,9 @@ export async function startStack(opts: { gateway?: boolean; ui?: boolean; env?: 
     PORT: '0',
     GATEWAY_TOKEN,
     MEDIASOUP_WORKERS: '2',
-    RTC_MIN_PORT: '42000',
-    RTC_MAX_PORT: '42999',
+    // Parallel jest workers get port ranges of their own.
+    RTC_MIN_PORT: String(42000 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1)),
+    RTC_MAX_PORT: String(42999 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1)),
     ...(opts.ui ? { UI_DIST } : {}),
     ...opts.env,
   });
@@ -73,6 +74,7 @@ export async function api(baseUrl: string, method: string, path: string, body?: 
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await res.text();
   let json: unknown;

@@ -1,0 +1,87 @@
+import { RtpTap } from '../media/RtpTap';
+import type { TapProcess } from '../media/TapProcess';
+import type { CameraDemand } from './CameraDemand';
+import type { CameraFeeds } from './CameraFeeds';
+
+/** How long a session waits for a starting camera's first video. */
+export const TAP_WAIT_MS = 15_000;
+
+/**
+ * On-demand ffmpeg work on a camera's live video (snapshots, HLS): one session per camera,
+ * started by the first request (several concurrent requests share the start), kept while
+ * requests keep coming and ended `idleMs` after the last. A session holds the camera, so an
+ * idle on-demand camera is pulled for as long as it lasts. A session whose ffmpeg ends (the
+ * camera restarted, so its producer is new) is dropped; the next request starts afresh.
+ */
+export class TapSessions<S extends { proc: TapProcess }> {
+  readonly #sessions = new Map<string, { session: S; idle: NodeJS.Timeout }>();
+  readonly #starting = new Map<string, Promise<S>>();
+
+  constructor(
+    private readonly feeds: CameraFeeds,
+    private readonly demand: CameraDemand,
+    /** Names this kind of holder in CameraDemand ("snapshots", "hls"). */
+    private readonly holder: string,
+    private readonly idleMs: number,
+    private readonly build: (cameraId: string, tap: RtpTap) => S,
+    private readonly onEnd: (session: S) => void = () => undefined,
+  ) {}
+
+  /** The camera's running session (started if needed); its idle clock restarts. */
+  async get(cameraId: string): Promise<S> {
+    const entry = this.#sessions.get(cameraId);
+    if (entry && !entry.session.proc.exited) {
+      this.#touch(cameraId, entry);
+      return entry.session;
+    }
+    let starting = this.#starting.get(cameraId);
+    if (!starting) {
+      starting = this.#start(cameraId).finally(() => this.#starting.delete(cameraId));
+      this.#starting.set(cameraId, starting);
+    }
+    return starting;
+  }
+
+  async #start(cameraId: string): Promise<S> {
+    await this.demand.hold(cameraId, this.holder);
+    try {
+      const { producer, router } = await this.feeds.waitForProducer(cameraId, TAP_WAIT_MS);
+      const session = this.build(cameraId, await RtpTap.create(router, producer));
+      const entry = { session, idle: setTimeout(() => this.end(cameraId), this.idleMs) };
+      entry.idle.unref();
+      this.#sessions.set(cameraId, entry);
+      session.proc.once('exit', () => {
+        if (this.#sessions.get(cameraId) === entry) this.end(cameraId);
+      });
+      return session;
+    } catch (err) {
+      this.demand.release(cameraId, this.holder);
+      throw err;
+    }
+  }
+
+  #touch(cameraId: string, entry: { idle: NodeJS.Timeout }): void {
+    clearTimeout(entry.idle);
+    entry.idle = setTimeout(() => this.end(cameraId), this.idleMs);
+    entry.idle.unref();
+  }
+
+  end(cameraId: string): void {
+    const entry = this.#sessions.get(cameraId);
+    if (!entry) return;
+    this.#sessions.delete(cameraId);
+    clearTimeout(entry.idle);
+    entry.session.proc.tap.close();
+    void entry.session.proc.stop();
+    this.demand.release(cameraId, this.holder);
+    this.onEnd(entry.session);
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  close(): void {
+    for (const id of [...this.#sessions.keys()]) this.end(id);
+  }
+}
