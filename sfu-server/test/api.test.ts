@@ -97,6 +97,29 @@ describe('sfu-server HTTP API and signalling', () => {
     }
   });
 
+  it('keeps townships and sites, and shows each site with its streams', async () => {
+    expect((await api(stack.baseUrl, 'POST', '/api/townships', { id: 'longli', name: '龙里镇' })).status).toBe(201);
+    expect((await api(stack.baseUrl, 'POST', '/api/sites', { id: 'bridge', name: '大桥工地', townshipId: 'longli' })).status).toBe(201);
+    expect((await api(stack.baseUrl, 'POST', '/api/sites', { id: 'x', name: 'x', townshipId: 'nowhere' })).status).toBe(400);
+    expect((await api(stack.baseUrl, 'POST', '/api/townships', { id: 'longli', name: 'again' })).status).toBe(409);
+    const pano = { id: 'bridge-pano', name: '全景', url: 'rtsp://127.0.0.1:9/a', siteId: 'bridge', kind: 'panorama' };
+    expect((await api(stack.baseUrl, 'POST', '/api/cameras', pano)).json).toMatchObject({ siteId: 'bridge', townshipId: 'longli', kind: 'panorama' });
+    await api(stack.baseUrl, 'POST', '/api/cameras', { ...pano, id: 'bridge-close', kind: 'close' });
+    expect((await api(stack.baseUrl, 'POST', '/api/cameras', { ...pano, id: 'lost', siteId: 'nowhere' })).status).toBe(400);
+    expect((await api(stack.baseUrl, 'GET', '/api/sites')).json).toEqual([
+      expect.objectContaining({
+        id: 'bridge',
+        townshipId: 'longli',
+        streams: [
+          expect.objectContaining({ cameraId: 'bridge-pano', kind: 'panorama' }),
+          expect.objectContaining({ cameraId: 'bridge-close', kind: 'close' }),
+        ],
+      }),
+    ]);
+    await api(stack.baseUrl, 'DELETE', '/api/cameras/bridge-pano');
+    await api(stack.baseUrl, 'DELETE', '/api/cameras/bridge-close');
+  });
+
   it('refuses a camera gateway with a wrong token', async () => {
     const gw = io(`${stack.baseUrl}${INGEST_NAMESPACE}`, { auth: { token: 'wrong-token-wrong-token' }, transports: ['websocket'], reconnection: false });
     try {

@@ -5,7 +5,7 @@ describe('CameraInputSchema', () => {
   const ok = { id: 'site-01_close', name: '城南工地 近景', url: 'rtsp://viewer:p%40ss@10.2.3.4:554/Streaming/Channels/101' };
 
   it('accepts a typical county camera', () => {
-    expect(CameraInputSchema.parse(ok)).toEqual({ ...ok, kind: 'main', pull: 'on-demand' });
+    expect(CameraInputSchema.parse(ok)).toEqual({ ...ok, kind: 'main', pull: 'on-demand', record: false });
     expect(CameraInputSchema.parse({ ...ok, siteId: 'site-01', kind: 'panorama', pull: 'always' })).toMatchObject({
       kind: 'panorama',
       pull: 'always',
