@@ -29,7 +29,7 @@ WORKDIR /app
 COPY sim-cameras/ sim-cameras/
 USER camera
 EXPOSE 8554
-CMD ["/usr/bin/python3", "sim-cameras/rtsp_camera.py", "--host", "0.0.0.0", "--port", "8554", "--mount", "/demo"]
+CMD ["/usr/bin/python3", "sim-cameras/rtsp_camera.py", "--host", "0.0.0.0", "--port", "8554", "--mount", "/demo=h264+aac", "--mount", "/site=h265+pcma"]
 
 # ---------------------------------------------------------------------------------------------
 # build: install all npm dependencies, build the mediasoup worker offline, compile everything.
@@ -86,10 +86,11 @@ COPY --from=build /app/shared/dist shared/dist/
 # ---------------------------------------------------------------------------------------------
 FROM app-base AS sfu-server
 # Runtime shared libraries of the dynamically linked mediasoup-worker (per its ELF NEEDED list;
-# libsrtp2-1 pulls libnss3/libnspr4, which it is built with; libstdc++6 comes with the image).
+# libsrtp2-1 pulls libnss3/libnspr4, which it is built with; libstdc++6 comes with the image),
+# and ffmpeg for snapshots, HLS and recording.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623 \
+      libssl3 libuv1 libsrtp2-1 libusrsctp2 libabsl20220623 ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /app/sfu-server/package.json sfu-server/
 COPY --from=build /app/sfu-server/dist sfu-server/dist/
@@ -98,9 +99,11 @@ COPY config/ config/
 # Fail the image build, not the first start, if a worker library is missing: run without
 # MEDIASOUP_VERSION the worker exits with 41 (mediasoup's own check); a missing .so gives 127.
 RUN node_modules/mediasoup/worker/out/Release/mediasoup-worker >/dev/null 2>&1; test $? -eq 41
+RUN mkdir -p /app/recordings && chown node /app/recordings
 ENV HOST=0.0.0.0 \
     PORT=8080 \
-    UI_DIST=/app/control-ui/dist
+    UI_DIST=/app/control-ui/dist \
+    RECORDINGS_DIR=/app/recordings
 USER node
 EXPOSE 8080
 CMD ["node", "sfu-server/dist/main.js"]

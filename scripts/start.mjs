@@ -58,7 +58,7 @@ process.on('SIGTERM', () => void stop(0));
 
 try {
   if (useDemoCamera) {
-    const cam = start('demo camera', '/usr/bin/python3', ['sim-cameras/rtsp_camera.py', '--port', '8554', '--mount', '/demo']);
+    const cam = start('demo camera', '/usr/bin/python3', ['sim-cameras/rtsp_camera.py', '--port', '8554', '--mount', '/demo=h264+aac', '--mount', '/site=h265+pcma']);
     await waitForLine(cam, /^READY/, 15_000);
     console.log('[start] demo camera ready at rtsp://127.0.0.1:8554/demo');
   }
