@@ -45,5 +45,7 @@ describe('a camera that keeps dropping off', () => {
     }
     await waitFor('no ffmpeg left', () => ffmpegCount(`${port}/flap`) === 0, 10_000);
     expect(stack.sfu.feeds.liveCount).toBe(0);
+    // No plain transports (nor their ports) left behind by 20 restarts.
+    expect(await stack.sfu.pool.transportCount()).toBe(0);
   }, 240_000);
 });

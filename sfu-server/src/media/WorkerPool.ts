@@ -45,6 +45,13 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
     return this.#slots.length;
   }
 
+  /** Transports alive in every router (leak checks, diagnostics). */
+  async transportCount(): Promise<number> {
+    let n = 0;
+    for (const { router } of this.#slots) n += (await router.dump()).transportIds.length;
+    return n;
+  }
+
   get workerPids(): number[] {
     return this.#slots.map((s) => s.worker.pid);
   }
