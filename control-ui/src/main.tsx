@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Link, Route, Routes } from 'react-router-dom';
 import './i18n';
 import './styles.css';
+import { CameraPage } from './camera/CameraPage';
 import { WallPage } from './wall/WallPage';
 
 function Home() {
@@ -27,6 +28,7 @@ createRoot(root).render(
     <BrowserRouter>
       <Routes>
         <Route path="/wall" element={<WallPage />} />
+        <Route path="/cameras/:id" element={<CameraPage />} />
         <Route path="*" element={<Home />} />
       </Routes>
     </BrowserRouter>

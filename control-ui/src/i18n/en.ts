@@ -7,6 +7,16 @@ const en: Messages = {
     connecting: 'Connecting to the server…',
     disconnected: 'Connection to the server lost, reconnecting…',
   },
+  camera: {
+    unknown: 'No such camera',
+    presets: 'Presets',
+    preset: { panorama: 'Panorama', close: 'Close view' },
+    moved: 'Moved to {{name}}',
+    snapshot: 'Snapshot',
+    recordings: "Today's recordings",
+    refresh: 'Refresh',
+    noRecordings: 'No recordings today',
+  },
   status: { idle: 'Idle', online: 'Online', connecting: 'Connecting', offline: 'Offline' },
   tile: {
     waiting: 'Waiting for picture…',

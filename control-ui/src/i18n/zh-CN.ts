@@ -5,6 +5,16 @@ const zhCN = {
     connecting: '正在连接服务器…',
     disconnected: '与服务器的连接已断开，正在重连…',
   },
+  camera: {
+    unknown: '没有这台摄像机',
+    presets: '预置位',
+    preset: { panorama: '全景', close: '近景' },
+    moved: '已转到 {{name}}',
+    snapshot: '抓拍图片',
+    recordings: '今日录像',
+    refresh: '刷新',
+    noRecordings: '今天没有录像',
+  },
   status: { idle: '待机', online: '在线', connecting: '连接中', offline: '离线' },
   tile: {
     waiting: '等待画面…',

@@ -9,7 +9,11 @@ export type Connection = 'connecting' | 'connected' | 'disconnected';
  * Joins a wall room and keeps its camera list live. On every (re)connection the room is
  * joined afresh with a new engine: after a server restart nothing old is reusable.
  */
-export function useWallRoom(roomId: RoomId): {
+export function useWallRoom(
+  roomId: RoomId,
+  /** Cameras this screen shows (default: all); on-demand cameras are pulled while shown. */
+  only?: string,
+): {
   engine?: MediaEngine;
   cameras: CameraView[];
   connection: Connection;
@@ -72,7 +76,7 @@ export function useWallRoom(roomId: RoomId): {
   }, [roomId]);
 
   // Tell the SFU which cameras this screen shows: on-demand cameras are pulled while watched.
-  const shown = useMemo(() => cameras.map((c) => c.id).sort().join(','), [cameras]);
+  const shown = useMemo(() => only ?? cameras.map((c) => c.id).sort().join(','), [cameras, only]);
   useEffect(() => {
     if (!signal || !engine) return;
     void signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined);

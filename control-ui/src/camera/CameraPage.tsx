@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router-dom';
+import type { PtzPreset, RecordingView } from '@county/shared';
+import { CameraTile, type TileMode } from '../wall/CameraTile';
+import { useWallRoom } from '../wall/useWallRoom';
+
+async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
+  if (!res.ok) throw new Error(body.message ?? res.statusText);
+  return body;
+}
+
+/**
+ * One camera, for an inspector's phone or an operator's second screen: live picture (HLS
+ * with ?mode=hls), PTZ presets, a snapshot and today's recordings.
+ */
+export function CameraPage() {
+  const { t } = useTranslation();
+  const { id = '' } = useParams();
+  const { engine, cameras, connection, webrtcFailed } = useWallRoom('wall:camera-page', id);
+  const camera = cameras.find((c) => c.id === id);
+  const mode: TileMode = new URLSearchParams(window.location.search).get('mode') === 'hls' || webrtcFailed ? 'hls' : 'webrtc';
+  const [presets, setPresets] = useState<PtzPreset[]>([]);
+  const [recordings, setRecordings] = useState<RecordingView[]>([]);
+  const [playing, setPlaying] = useState<string>();
+  const [message, setMessage] = useState<string>();
+
+  const base = `/api/cameras/${encodeURIComponent(id)}`;
+  useEffect(() => {
+    if (!camera?.ptz) return;
+    getJson<PtzPreset[]>(`${base}/ptz/presets`).then(setPresets, (e: Error) => setMessage(e.message));
+  }, [base, camera?.ptz]);
+
+  const loadRecordings = useCallback(() => {
+    const from = new Date();
+    from.setHours(0, 0, 0, 0);
+    getJson<RecordingView[]>(`${base}/recordings?from=${from.toISOString()}`).then(setRecordings, () => setRecordings([]));
+  }, [base]);
+  useEffect(loadRecordings, [loadRecordings]);
+
+  const goto = (p: PtzPreset) =>
+    getJson(`${base}/ptz/goto`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: p.token }) }).then(
+      () => setMessage(t('camera.moved', { name: p.name })),
+      (e: Error) => setMessage(e.message),
+    );
+
+  if (!camera) {
+    return <main className="camera-page">{connection === 'connected' ? t('camera.unknown') : t(`wall.${connection}`)}</main>;
+  }
+  return (
+    <main className="camera-page">
+      <header>
+        <Link to="/wall">← {t('app.wall')}</Link>
+        <h1>{camera.name}</h1>
+      </header>
+      <CameraTile camera={camera} engine={engine} showStats mode={mode} />
+      {message && <p className="camera-page__message">{message}</p>}
+      {camera.ptz && (
+        <section>
+          <h2>{t('camera.presets')}</h2>
+          <div className="camera-page__buttons">
+            {presets.map((p) => (
+              <button type="button" key={p.token} onClick={() => void goto(p)}>
+                {t(`camera.preset.${p.name}`, { defaultValue: p.name })}
+              </button>
+            ))}
+          </div>
+        </section>
+      )}
+      <section>
+        <a href={`${base}/snapshot.jpg`} target="_blank" rel="noreferrer">
+          {t('camera.snapshot')}
+        </a>
+      </section>
+      <section>
+        <h2>
+          {t('camera.recordings')} <button type="button" onClick={loadRecordings}>{t('camera.refresh')}</button>
+        </h2>
+        {recordings.length === 0 && <p>{t('camera.noRecordings')}</p>}
+        <ul className="camera-page__recordings">
+          {recordings.map((r) => (
+            <li key={r.file}>
+              <button type="button" onClick={() => setPlaying(r.url)}>
+                {new Date(r.start).toLocaleTimeString()} – {new Date(r.end).toLocaleTimeString()}
+              </button>
+            </li>
+          ))}
+        </ul>
+        {playing && <video className="camera-page__playback" src={playing} controls autoPlay muted playsInline />}
+      </section>
+    </main>
+  );
+}
