@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import type { types } from 'mediasoup-client';
 import type { CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
@@ -129,7 +130,9 @@ export function CameraTile({
       )}
       <figcaption>
         <span className={`badge badge--${camera.status}`}>{t(`status.${camera.status}`)}</span>
-        <span className="tile__name">{camera.name}</span>
+        <Link className="tile__name" to={`/cameras/${camera.id}`}>
+          {camera.name}
+        </Link>
         {camera.hasAudio && (
           <button type="button" className="tile__sound" onClick={() => setMuted((m) => !m)} aria-pressed={!muted}>
             {muted ? t('tile.unmute') : t('tile.mute')}
