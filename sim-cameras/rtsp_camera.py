@@ -31,6 +31,8 @@ VIDEO_PROFILES = {
     # What many site cameras send: 1080p High, a keyframe every 4 s.
     "h264-1080p": ("x264enc tune=zerolatency sliced-threads=false speed-preset=superfast key-int-max={gop} bitrate={kbps} "
                    "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", "1920x1080", 4),
+    "h264-main": ("x264enc tune=zerolatency threads=1 speed-preset=superfast key-int-max={gop} bitrate={kbps} "
+                  "! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
     # B-frames (no zerolatency tune): browsers cannot play these through an SFU.
     "h264-bframes": ("x264enc sliced-threads=false speed-preset=superfast bframes=2 b-adapt=false key-int-max={gop} bitrate={kbps} "
                      "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),

@@ -176,6 +176,9 @@ export class CameraPull {
     if (this.#stopped || !child) return;
     this.logger.info({ cameraId: this.camera.id, reason }, 'restarting camera pull');
     child.kill('SIGTERM');
+    // A hung ffmpeg (stopped, or stuck in I/O) may ignore SIGTERM.
+    const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    child.once('close', () => clearTimeout(killer));
   }
 
   async stop(): Promise<void> {

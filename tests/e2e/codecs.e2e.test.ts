@@ -19,6 +19,7 @@ const tileNumber = (page: Page, id: string, attr: string) =>
 describe('real camera codecs in Chromium', () => {
   const cameras = [
     { id: 'high-aac', mount: '/high', profile: 'h264-1080p+aac', transcoded: false, audio: 'aac' },
+    { id: 'main', mount: '/main', profile: 'h264-main', transcoded: false, audio: undefined },
     { id: 'hevc-alaw', mount: '/hevc', profile: 'h265+pcma', transcoded: true, audio: 'pcm_alaw' },
     { id: 'mjpeg', mount: '/mjpeg', profile: 'mjpeg', transcoded: true, audio: undefined },
     { id: 'bframes-ulaw', mount: '/bframes', profile: 'h264-bframes+pcmu', transcoded: true, audio: 'pcm_mulaw' },
@@ -86,11 +87,12 @@ describe('real camera codecs in Chromium', () => {
     expect(byId.get('high-aac')?.health).toMatchObject({ codec: 'h264', profile: 'High', width: 1920, height: 1080, transcoding: false, audioCodec: 'aac' });
     expect(byId.get('hevc-alaw')?.health).toMatchObject({ codec: 'hevc', transcoding: true, audioCodec: 'pcm_alaw' });
     expect(byId.get('mjpeg')?.health).toMatchObject({ codec: 'mjpeg', transcoding: true });
+    expect(byId.get('main')?.health).toMatchObject({ codec: 'h264', profile: 'Main', transcoding: false });
     expect(byId.get('bframes-ulaw')?.health).toMatchObject({ codec: 'h264', transcoding: true, transcodeReason: 'H.264 with B-frames' });
     for (const v of views) {
       expect(v.health!.bitrateKbps).toBeGreaterThan(0);
       expect(v.health!.fps).toBeGreaterThan(10);
-      expect(v.hasAudio).toBe(v.id !== 'mjpeg');
+      expect(v.hasAudio).toBe(v.id !== 'mjpeg' && v.id !== 'main');
     }
     // The 1080p camera sends a keyframe every 4 s; re-encoded ones every second.
     expect(byId.get('high-aac')!.health!.secondsSinceKeyframe).toBeLessThan(5);
