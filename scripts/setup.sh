@@ -13,7 +13,7 @@ APT_RUNTIME=(ffmpeg g++ make meson ninja-build pkg-config libssl-dev libuv1-dev 
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
   gstreamer1.0-x)
 # Tests: a real browser, Redis, compose-file validation, CJK fonts for screenshots.
-APT_TEST=(chromium redis-server docker-compose fonts-noto-cjk)
+APT_TEST=(chromium redis-server docker-compose fonts-noto-cjk procps)
 
 WANT=("${APT_RUNTIME[@]}")
 [[ "${1:-}" == "--test" ]] && WANT+=("${APT_TEST[@]}")
