@@ -21,8 +21,8 @@ gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
 
-# One slice per frame: GStreamer's payloader repeats SPS/PPS before every IDR slice, which
-# splits a multi-slice picture in two for decoders (see docs/media.md).
+# One slice per frame unless a mount asks for slices (h264-slices): GStreamer's payloader
+# repeats SPS/PPS before every IDR slice (see docs/media.md).
 VIDEO_PROFILES = {
     # name: (encoder + payloader, size override, gop override in seconds)
     # ultrafast turns CABAC off, so this stream is Constrained Baseline whatever --profile says.
@@ -33,6 +33,13 @@ VIDEO_PROFILES = {
                    "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", "1920x1080", 4),
     "h264-main": ("x264enc tune=zerolatency threads=1 speed-preset=superfast key-int-max={gop} bitrate={kbps} "
                   "! video/x-h264,profile=main ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
+    # Several slices per picture (x264's sliced threads), SPS/PPS repeated before each IDR slice
+    # by the payloader: what some cameras send; the gateway must hand browsers whole pictures.
+    "h264-slices": ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
+                    "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),
+    # Several slices per picture, SPS/PPS only in the SDP (the payloader's default).
+    "h264-slices-sdp": ("x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate={kbps} "
+                        "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96", None, None),
     # B-frames (no zerolatency tune): browsers cannot play these through an SFU.
     "h264-bframes": ("x264enc sliced-threads=false speed-preset=superfast bframes=2 b-adapt=false key-int-max={gop} bitrate={kbps} "
                      "! video/x-h264,profile=high ! rtph264pay name=pay0 pt=96 config-interval=-1", None, None),

@@ -4,7 +4,7 @@ import type { Logger } from '@county/shared/node';
 import { Backoff } from './Backoff';
 import { pullArgs } from './ffmpeg/ffmpegArgs';
 import { planPull, type PullPlan } from './ffmpeg/plan';
-import { probeCamera, type StreamProbe } from './ffmpeg/probe';
+import { probeCamera, probeSplitKeyframes, type StreamProbe } from './ffmpeg/probe';
 import { ProgressReader } from './ffmpeg/progress';
 import type { IngestClient } from './SfuIngestClient';
 
@@ -90,7 +90,12 @@ export class CameraPull {
     try {
       const now = Date.now();
       if (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS) {
-        this.probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
+        const probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
+        // Only H.264 that would pass through needs the (slower) look at its keyframes.
+        if (probe.video?.codec === 'h264' && !probe.video.hasBFrames) {
+          probe.video.splitKeyframes = await probeSplitKeyframes(this.tools.ffprobePath, this.camera.url);
+        }
+        this.probe = probe;
         this.#probedAt = now;
       }
       plan = planPull(this.probe);

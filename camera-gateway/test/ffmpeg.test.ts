@@ -61,6 +61,7 @@ describe('planPull: decided from what the camera sends', () => {
     ['H.264 with B-frames', { codec: 'h264', profile: 'High', hasBFrames: true }, 'transcode'],
     ['H.265', { codec: 'hevc', profile: 'Main', hasBFrames: false }, 'transcode'],
     ['MJPEG', { codec: 'mjpeg', hasBFrames: false }, 'transcode'],
+    ['H.264 with split keyframes', { codec: 'h264', profile: 'High', hasBFrames: false, splitKeyframes: true }, 'transcode'],
   ])('%s -> %s', (_why, video, mode) => {
     expect(planPull({ video: { ...v, ...video } }).video.mode).toBe(mode);
   });

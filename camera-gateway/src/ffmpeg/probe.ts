@@ -1,10 +1,20 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import readline from 'node:readline';
 import { AppError, redactUrl } from '@county/shared';
 import { RTSP_IO_TIMEOUT_S } from './ffmpegArgs';
 
 /** What a camera actually sends, read with ffprobe before every pull. */
 export interface StreamProbe {
-  video?: { codec: string; profile?: string; width?: number; height?: number; fps?: number; hasBFrames: boolean };
+  video?: {
+    codec: string;
+    profile?: string;
+    width?: number;
+    height?: number;
+    fps?: number;
+    hasBFrames: boolean;
+    /** Keyframes arrive as several pictures (SPS/PPS repeated before each IDR slice). */
+    splitKeyframes?: boolean;
+  };
   audio?: { codec: string; sampleRate?: number; channels?: number };
 }
 
@@ -57,6 +67,40 @@ export function probeError(stderr: string): string {
     .filter(Boolean)
     .at(-1);
   return redactUrl((line ?? 'no answer').replace(/^rtsps?:\/\/\S+?: /i, '')).slice(0, 300);
+}
+
+/**
+ * Does the camera send each keyframe as several demuxed pictures? Some payloaders repeat
+ * SPS/PPS before every IDR slice of a multi-slice picture; the H.264 parser then (rightly)
+ * starts a new access unit at each, and a browser shows half a picture. Seen as two
+ * consecutive keyframe packets. Reads packets until the first keyframe and the one after it;
+ * undecided after `timeoutMs` counts as no.
+ */
+export function probeSplitKeyframes(ffprobePath: string, url: string, timeoutMs = 6000): Promise<boolean> {
+  const args = [
+    '-v', 'error', '-rtsp_transport', 'tcp', '-timeout', String(RTSP_IO_TIMEOUT_S * 1_000_000),
+    '-select_streams', 'v:0', '-show_entries', 'packet=flags', '-of', 'csv=p=0', url,
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(ffprobePath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let previousKey = false;
+    let settled = false;
+    const done = (split: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      resolve(split);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
+      const key = line.startsWith('K');
+      if (previousKey) done(key);
+      previousKey = key;
+    });
+    child.once('close', () => done(false));
+    child.once('error', () => done(false));
+  });
 }
 
 /** Reads the camera's streams over RTSP/TCP; rejects with the camera's own reason (401, refused, garbage). */
