@@ -15,6 +15,9 @@ const RECENT_MS = 60_000;
 const RECENT_MAX_DELAY_MS = 1000;
 /** Its last probe is reused on such a restart (saves ~1 s), unless older than this. */
 const PROBE_REUSE_MS = 10 * 60_000;
+/** ffmpeg failing this fast, this many times in a row with audio on: try without the audio. */
+const QUICK_FAILURE_MS = 5000;
+const AUDIO_GIVE_UP_AFTER = 2;
 const KILL_GRACE_MS = 2000;
 const HEALTH_INTERVAL_MS = 2000;
 
@@ -55,6 +58,8 @@ export class CameraPull {
   #stopped = false;
   #lastFrameAt = 0;
   #probedAt = 0;
+  #quickAudioFailures = 0;
+  #audioDisabled = false;
   readonly #backoff: Backoff;
   restarts = 0;
   /** Last probe and plan (for health and tests). */
@@ -99,6 +104,8 @@ export class CameraPull {
         this.#probedAt = now;
       }
       plan = planPull(this.probe);
+      // A camera whose audio ffmpeg cannot turn into Opus still shows its picture.
+      if (this.#audioDisabled) plan = { ...plan, audio: false };
       this.plan = plan;
       if (this.#stopped) return;
       point = await this.sfu.open(cameraId, plan.audio);
@@ -139,7 +146,13 @@ export class CameraPull {
         if (this.#child === child) this.#child = undefined;
         resolve();
         if (this.#stopped) return;
-        if (Date.now() - startedAt >= HEALTHY_RUN_MS) this.#backoff.reset();
+        const ran = Date.now() - startedAt;
+        if (ran >= HEALTHY_RUN_MS) this.#backoff.reset();
+        this.#quickAudioFailures = plan.audio && ran < QUICK_FAILURE_MS && this.#lastFrameAt < startedAt ? this.#quickAudioFailures + 1 : 0;
+        if (this.#quickAudioFailures >= AUDIO_GIVE_UP_AFTER && !this.#audioDisabled) {
+          this.#audioDisabled = true;
+          this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'ffmpeg keeps failing with audio: pulling video only');
+        }
         void this.sfu.close(cameraId).catch(() => undefined);
         this.#retry(lastError() || why);
       };

@@ -37,7 +37,9 @@ export interface Stack {
 }
 
 /** A real SFU (real mediasoup workers) on 127.0.0.1 and, unless told not to, a real gateway. */
-export async function startStack(opts: { gateway?: boolean; ui?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { gateway?: boolean; ui?: boolean; env?: NodeJS.ProcessEnv; tools?: { ffmpegPath: string; ffprobePath: string } } = {},
+): Promise<Stack> {
   const logs = new LogCapture();
   const logger = createLogger('test', { destination: logs, level: 'debug' });
   const config = loadConfig({
@@ -56,7 +58,7 @@ export async function startStack(opts: { gateway?: boolean; ui?: boolean; env?: 
   const gateway =
     opts.gateway === false
       ? undefined
-      : new CameraGateway({ sfuUrl: baseUrl, token: GATEWAY_TOKEN, gatewayId: 'test', tools: gatewayTools(), logger });
+      : new CameraGateway({ sfuUrl: baseUrl, token: GATEWAY_TOKEN, gatewayId: 'test', tools: opts.tools ?? gatewayTools(), logger });
   return {
     sfu,
     gateway,
