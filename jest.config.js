@@ -10,4 +10,5 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   setupFiles: ['<rootDir>/tests/support/env.ts'],
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/tests/support/summaryReporter.js'],
 };
