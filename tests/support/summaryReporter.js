@@ -1,11 +1,10 @@
-// Ends a jest run with one plain line, "N passed, N failed[, N skipped]", that any CI reads
-// (on stderr, after the default reporter's summary).
+// Ends a jest run with one plain line, "N passed, N failed[, N skipped]", that any CI reads.
+// Written at exit so it comes after jest's own summary.
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
-    process.stderr.write(
-      `\n${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
-    );
+    const line = `${results.numPassedTests} passed, ${results.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`;
+    process.once('exit', () => process.stderr.write(`\n${line}\n`));
   }
 }
 module.exports = SummaryReporter;
