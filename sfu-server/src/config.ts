@@ -23,6 +23,7 @@ const EnvSchema = z
     /** Where gateways send RTP (plain transports). */
     INGEST_LISTEN_IP: ip.default('127.0.0.1'),
     INGEST_ANNOUNCED_IP: ip.optional(),
+    MAX_CAMERAS: z.coerce.number().int().min(1).max(100_000).default(1000),
     /** An on-demand camera keeps being pulled this long after its last viewer leaves. */
     ON_DEMAND_GRACE_S: z.coerce.number().min(0).max(3600).default(60),
     /** A live camera whose RTP stops this long is restarted. */

@@ -50,7 +50,7 @@ export class SfuServer {
     });
     try {
       const sites = new SiteDirectory();
-      const registry = new CameraRegistry(store, sites, logger);
+      const registry = new CameraRegistry(store, sites, logger, config.MAX_CAMERAS);
       const feeds = new CameraFeeds(
         registry,
         pool,

@@ -120,6 +120,18 @@ describe('sfu-server HTTP API and signalling', () => {
     await api(stack.baseUrl, 'DELETE', '/api/cameras/bridge-close');
   });
 
+  it('refuses cameras past MAX_CAMERAS with a clear message', async () => {
+    const small = await startStack({ gateway: false, env: { MAX_CAMERAS: '2' } });
+    try {
+      for (const id of ['a', 'b']) expect((await api(small.baseUrl, 'POST', '/api/cameras', { id, name: id, url: 'rtsp://127.0.0.1:9/x' })).status).toBe(201);
+      const third = await api(small.baseUrl, 'POST', '/api/cameras', { id: 'c', name: 'c', url: 'rtsp://127.0.0.1:9/x' });
+      expect(third.status).toBe(409);
+      expect(third.json).toMatchObject({ message: expect.stringMatching(/camera limit/) });
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('refuses a camera gateway with a wrong token', async () => {
     const gw = io(`${stack.baseUrl}${INGEST_NAMESPACE}`, { auth: { token: 'wrong-token-wrong-token' }, transports: ['websocket'], reconnection: false });
     try {

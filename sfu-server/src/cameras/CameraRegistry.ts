@@ -32,6 +32,8 @@ export class CameraRegistry extends EventEmitter<{
     private readonly store: CameraStore,
     private readonly sites: SiteDirectory,
     private readonly logger: Logger,
+    /** Every camera costs a pull while active: a bound keeps a runaway client from spawning thousands. */
+    private readonly maxCameras = 1000,
   ) {
     super();
   }
@@ -82,6 +84,9 @@ export class CameraRegistry extends EventEmitter<{
 
   async add(input: CameraInput): Promise<CameraView> {
     const townshipId = input.siteId ? (await this.sites.site(input.siteId)).townshipId : undefined;
+    if ((await this.store.list()).length >= this.maxCameras) {
+      throw new AppError('conflict', `camera limit reached (${this.maxCameras}; MAX_CAMERAS raises it)`);
+    }
     // Every new camera is pulled at once (for at least CameraDemand's grace period), so its
     // state is known before anyone looks at it.
     const record: CameraRecord = { ...input, townshipId, status: 'connecting', statusSince: new Date().toISOString() };
