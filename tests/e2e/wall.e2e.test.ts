@@ -1,30 +1,20 @@
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
+import type { Page } from 'playwright-core';
+import { liveStack } from '../support/liveStack';
+import { api } from '../support/stack';
 
 const framesDecoded = (page: Page, id: string) =>
   page.$eval(`[data-camera-id="${id}"]`, (el) => Number(el.getAttribute('data-frames-decoded') ?? 0));
 
 // Real Chromium against the real stack: GStreamer camera -> ffmpeg -> mediasoup -> /wall.
 describe('the wall in Chromium', () => {
-  let stack: Stack;
-  let camera: SimCamera;
-  let browser: Browser;
-  beforeAll(async () => {
-    camera = await startSimCamera({ mounts: ['/wall-cam'] });
-    stack = await startStack({ ui: true });
-    browser = await launchChromium();
-    await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'wall-cam', name: '工地全景', url: camera.url() });
-    await waitFor('camera online', async () => (await cameraStatus(stack.baseUrl, 'wall-cam')) === 'online');
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await camera?.stop();
+  const live = liveStack({
+    mounts: ['/wall-cam'],
+    browser: true,
+    cameras: (camera) => [{ id: 'wall-cam', name: '工地全景', url: camera.url() }],
   });
 
   it('decodes the camera in its tile, frames rising, for two viewers through one ffmpeg pull', async () => {
+    const { stack, browser } = live;
     const pages = await Promise.all([browser.newPage(), browser.newPage()]);
     for (const page of pages) await page.goto(`${stack.baseUrl}/wall`);
     for (const page of pages) {
@@ -48,6 +38,7 @@ describe('the wall in Chromium', () => {
   });
 
   it('plays again after every mediasoup worker dies', async () => {
+    const { stack, browser } = live;
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/wall`);
     await page.waitForFunction(
@@ -71,6 +62,7 @@ describe('the wall in Chromium', () => {
   });
 
   it('drops the tile when the camera is deleted', async () => {
+    const { stack, browser } = live;
     const page = await browser.newPage();
     await page.goto(`${stack.baseUrl}/wall?lang=en`);
     await page.locator('[data-camera-id="wall-cam"]').waitFor();

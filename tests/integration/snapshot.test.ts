@@ -1,25 +1,18 @@
-import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
+import { liveStack } from '../support/liveStack';
 
 // Snapshots read the camera's live producer inside the SFU: no second RTSP session.
 describe('camera snapshots', () => {
-  let stack: Stack;
-  let camera: SimCamera;
-  beforeAll(async () => {
-    camera = await startSimCamera({ mounts: ['/snap', '/hevc=h265'] });
-    stack = await startStack();
-    await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'snap', name: '快照', url: camera.url('/snap') });
-    await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'hevc', name: 'H.265', url: camera.url('/hevc') });
-    await waitFor('online', async () => (await cameraStatus(stack.baseUrl, 'snap')) === 'online' && (await cameraStatus(stack.baseUrl, 'hevc')) === 'online');
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await camera?.stop();
+  const live = liveStack({
+    mounts: ['/snap', '/hevc=h265'],
+    cameras: (camera) => [
+      { id: 'snap', name: '快照', url: camera.url('/snap') },
+      { id: 'hevc', name: 'H.265', url: camera.url('/hevc') },
+    ],
   });
 
   async function snapshot(id: string): Promise<{ status: number; type: string | null; body: Buffer; ms: number }> {
     const t0 = Date.now();
-    const res = await fetch(`${stack.baseUrl}/api/cameras/${id}/snapshot.jpg`);
+    const res = await fetch(`${live.stack.baseUrl}/api/cameras/${id}/snapshot.jpg`);
     return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()), ms: Date.now() - t0 };
   }
 

@@ -3,7 +3,7 @@ import type HlsType from 'hls.js';
 
 /**
  * Plays a camera's HLS stream in `video` with hls.js (Safari's native HLS where hls.js
- * cannot run). Tuned for live: stay under a second behind the newest segment and speed up
+ * cannot run). Tuned for live: stay three half-second segments behind the newest one and speed up
  * slightly to catch up after a stall.
  */
 export function useHlsVideo(video: RefObject<HTMLVideoElement | null>, url: string | undefined): void {
@@ -32,9 +32,10 @@ export function useHlsVideo(video: RefObject<HTMLVideoElement | null>, url: stri
 
 function start(Hls: typeof HlsType, el: HTMLVideoElement, url: string): HlsType {
   const hls = new Hls({
-    // Half-second segments: play ~0.9 s behind the newest one, jump back if 3 s behind.
-    liveSyncDuration: 0.9,
-    liveMaxLatencyDuration: 3,
+    // Half-second segments: play 1.5 s (three segments) behind the newest one, which rides
+    // out a late playlist refresh without stalling; jump forward if 4 s behind.
+    liveSyncDuration: 1.5,
+    liveMaxLatencyDuration: 4,
     maxLiveSyncPlaybackRate: 1.2,
     backBufferLength: 10,
     manifestLoadingMaxRetry: 10,
@@ -44,6 +45,8 @@ function start(Hls: typeof HlsType, el: HTMLVideoElement, url: string): HlsType 
   hls.attachMedia(el);
   hls.on(Hls.Events.MANIFEST_PARSED, () => void el.play().catch(() => undefined));
   hls.on(Hls.Events.ERROR, (_e, data) => {
+    // eslint-disable-next-line no-console -- the operator's only clue in the browser
+    console.warn(`HLS ${data.fatal ? 'fatal ' : ''}${data.type}: ${data.details}`);
     if (!data.fatal) return;
     // A camera restart ends the stream; start over rather than stay frozen.
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();

@@ -20,7 +20,7 @@ interface Session {
  * HLS for viewers that cannot do WebRTC or sit on a poor link (a phone on 4G): per camera,
  * produced only while someone fetches it (ends `idleMs` after the last request). Re-encoded
  * to at most 360p at ~600 kbit/s with a keyframe every half second, so segments are half a
- * second long whatever the camera's GOP, and hls.js plays about 1.5 s behind live.
+ * second long whatever the camera's GOP; camera to screen is about 1.5 s (p50) with hls.js.
  */
 export class HlsStreams {
   readonly #sessions: TapSessions<Session>;
