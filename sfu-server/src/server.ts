@@ -130,19 +130,29 @@ export class SfuServer {
     return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
+  /** Stops everything; a step that fails is logged and the rest still runs. */
   async close(): Promise<void> {
-    this.health.close();
-    this.snapshots.close();
-    this.hls.close();
-    await this.recordings.close();
-    this.demand.close();
-    this.feeds.closeAll();
-    this.rooms.closeAll();
+    const step = async (name: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        this.logger.error({ err, step: name }, 'shutdown step failed');
+      }
+    };
+    await step('health', () => this.health.close());
+    await step('snapshots', () => this.snapshots.close());
+    await step('hls', () => this.hls.close());
+    await step('recordings', () => this.recordings.close());
+    await step('demand', () => this.demand.close());
+    await step('feeds', () => this.feeds.closeAll());
+    await step('rooms', () => this.rooms.closeAll());
     // A request still waiting (a snapshot for a camera that never answers) must not hold
     // the shutdown: drop open connections, then close socket.io and the HTTP server.
-    this.http.closeAllConnections();
-    await this.io.close();
-    this.pool.close();
+    await step('http', async () => {
+      this.http.closeAllConnections();
+      await this.io.close();
+    });
+    await step('workers', () => this.pool.close());
     this.logger.info('sfu-server closed');
   }
 }

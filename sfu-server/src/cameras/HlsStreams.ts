@@ -9,6 +9,15 @@ import type { CameraFeeds } from './CameraFeeds';
 import { TAP_WAIT_MS, TapSessions } from './TapSessions';
 
 export const HLS_FILE = /^(index\.m3u8|seg\d{1,9}\.ts)$/;
+
+/** Temporary files: failing to delete them must not fail a shutdown. */
+function removeQuietly(dir: string): void {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    // left for the OS's tmp cleaning
+  }
+}
 const SEGMENT_S = 0.5;
 
 interface Session {
@@ -56,7 +65,7 @@ export class HlsStreams {
         logger.info({ cameraId }, 'HLS stream started');
         return { dir, proc };
       },
-      (session) => void session.proc.stop().then(() => fs.rmSync(session.dir, { recursive: true, force: true })),
+      (session) => void session.proc.stop().then(() => removeQuietly(session.dir)),
     );
   }
 
@@ -80,8 +89,9 @@ export class HlsStreams {
     return this.#sessions.size;
   }
 
-  close(): void {
-    this.#sessions.close();
-    fs.rmSync(this.#root, { recursive: true, force: true });
+  /** Stops every stream (waiting for ffmpeg, which may still be writing) and removes the files. */
+  async close(): Promise<void> {
+    await this.#sessions.close();
+    removeQuietly(this.#root);
   }
 }

@@ -76,7 +76,7 @@ export class Snapshots {
     });
   }
 
-  close(): void {
-    this.#sessions.close();
+  close(): Promise<void> {
+    return this.#sessions.close();
   }
 }

@@ -47,11 +47,11 @@ export class TapSessions<S extends { proc: TapProcess }> {
     try {
       const { producer, router } = await this.feeds.waitForProducer(cameraId, TAP_WAIT_MS);
       const session = this.build(cameraId, await RtpTap.create(router, producer));
-      const entry = { session, idle: setTimeout(() => this.end(cameraId), this.idleMs) };
+      const entry = { session, idle: setTimeout(() => void this.end(cameraId), this.idleMs) };
       entry.idle.unref();
       this.#sessions.set(cameraId, entry);
       session.proc.once('exit', () => {
-        if (this.#sessions.get(cameraId) === entry) this.end(cameraId);
+        if (this.#sessions.get(cameraId) === entry) void this.end(cameraId);
       });
       return session;
     } catch (err) {
@@ -62,26 +62,28 @@ export class TapSessions<S extends { proc: TapProcess }> {
 
   #touch(cameraId: string, entry: { idle: NodeJS.Timeout }): void {
     clearTimeout(entry.idle);
-    entry.idle = setTimeout(() => this.end(cameraId), this.idleMs);
+    entry.idle = setTimeout(() => void this.end(cameraId), this.idleMs);
     entry.idle.unref();
   }
 
-  end(cameraId: string): void {
+  /** Ends a camera's session; resolves once its ffmpeg has exited. */
+  end(cameraId: string): Promise<void> {
     const entry = this.#sessions.get(cameraId);
-    if (!entry) return;
+    if (!entry) return Promise.resolve();
     this.#sessions.delete(cameraId);
     clearTimeout(entry.idle);
     entry.session.proc.tap.close();
-    void entry.session.proc.stop();
+    const stopped = entry.session.proc.stop();
     this.demand.release(cameraId, this.holder);
     this.onEnd(entry.session);
+    return stopped;
   }
 
   get size(): number {
     return this.#sessions.size;
   }
 
-  close(): void {
-    for (const id of [...this.#sessions.keys()]) this.end(id);
+  async close(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((id) => this.end(id)));
   }
 }
