@@ -8,7 +8,8 @@ describe('on-demand cameras', () => {
   let camera: SimCamera;
   beforeAll(async () => {
     camera = await startSimCamera({ mounts: ['/od', '/always'] });
-    stack = await startStack({ env: { ON_DEMAND_GRACE_S: '1' } });
+    // A grace of 3 s: long enough for a poll to see `online` before the camera idles.
+    stack = await startStack({ env: { ON_DEMAND_GRACE_S: '3' } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -37,7 +38,7 @@ describe('on-demand cameras', () => {
     expect(await socket.emitWithAck('camera:watch', { cameraIds: ['od', 'always'] })).toEqual({ ok: true, data: null });
     await waitFor('od online again', async () => (await cameraStatus(stack.baseUrl, 'od')) === 'online');
     // Still watched well past the grace period: still pulled.
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 4000));
     expect((await view('od')).status).toBe('online');
 
     // The wall closes: idle again after the grace period. The `always` camera never idles.
