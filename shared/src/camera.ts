@@ -159,7 +159,36 @@ export interface RecordingView {
 
 export const RecordingToggleSchema = z.strictObject({ enabled: z.boolean() });
 
-/** Replaces user:password in any rtsp(s):// URL inside a text (ffmpeg errors echo the input URL). */
+/**
+ * Replaces user:password in any rtsp(s):// or http(s):// URL inside a text (ffmpeg errors
+ * echo the input URL). The credentials run to the LAST `@` before the host's path, as URL
+ * parsers read them: a password may hold `@` and `:` but not `/`, `?`, `#` or spaces.
+ */
 export function redactUrl(text: string): string {
-  return text.replace(/(rtsps?:\/\/)[^\s/@]*@/gi, '$1***@');
+  return text.replace(/((?:rtsps?|https?):\/\/)[^\s/?#]*@/gi, '$1***@');
 }
+
+/**
+ * Why a camera is offline, as users read it: a fixed set, never the remote's own words (an
+ * RTSP server's answer, echoed by ffmpeg, is text anyone could have written). The raw text
+ * goes to the gateway's log only.
+ */
+export const CAMERA_FAILURE_REASONS = [
+  'connection refused',
+  'connection timed out',
+  'host unreachable',
+  'host name not found',
+  'authentication failed (401)',
+  'access forbidden (403)',
+  'stream not found (404)',
+  'camera error (RTSP 5xx)',
+  'not an RTSP server / invalid data',
+  'TLS handshake failed',
+  'no video stream',
+  'unsupported codec',
+  'camera stopped sending',
+  'media server unavailable',
+  'gateway error (see its log)',
+  'camera error (see the gateway log)',
+] as const;
+export type CameraFailureReason = (typeof CAMERA_FAILURE_REASONS)[number];
