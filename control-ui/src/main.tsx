@@ -1,25 +1,19 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useTranslation } from 'react-i18next';
-import { BrowserRouter, Link, Route, Routes } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router-dom';
 import './i18n';
 import './styles.css';
+import { AuditPage } from './admin/AuditPage';
+import { UsersPage } from './admin/UsersPage';
+import { LoginPage } from './auth/LoginPage';
+import { RequireAuth } from './auth/RequireAuth';
+import { session } from './auth/Session';
 import { CameraPage } from './camera/CameraPage';
+import { HomePage } from './home/HomePage';
 import { WallPage } from './wall/WallPage';
 
-function Home() {
-  const { t, i18n } = useTranslation();
-  const other = i18n.language === 'en' ? 'zh-CN' : 'en';
-  return (
-    <main className="home">
-      <h1>{t('app.title')}</h1>
-      <nav>
-        <Link to="/wall">{t('app.wall')}</Link>
-        <a href={`?lang=${other}`}>{t('app.language')}</a>
-      </nav>
-    </main>
-  );
-}
+// Does the session cookie still hold a session? (A wall screen stays signed in for months.)
+void session.start();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing');
@@ -27,9 +21,17 @@ createRoot(root).render(
   <StrictMode>
     <BrowserRouter>
       <Routes>
-        <Route path="/wall" element={<WallPage />} />
-        <Route path="/cameras/:id" element={<CameraPage />} />
-        <Route path="*" element={<Home />} />
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<RequireAuth />}>
+          <Route path="/wall" element={<WallPage />} />
+          <Route path="/cameras/:id" element={<CameraPage />} />
+          <Route path="/admin" element={<RequireAuth roles={['admin']} />}>
+            <Route index element={<Navigate to="users" replace />} />
+            <Route path="users" element={<UsersPage />} />
+            <Route path="audit" element={<AuditPage />} />
+          </Route>
+          <Route path="*" element={<HomePage />} />
+        </Route>
       </Routes>
     </BrowserRouter>
   </StrictMode>,

@@ -2,15 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import type { PtzPreset, RecordingView } from '@county/shared';
+import { apiJson } from '../auth/Session';
+import { errorText } from '../i18n/errorText';
 import { CameraTile, type TileMode } from '../wall/CameraTile';
 import { useWallRoom } from '../wall/useWallRoom';
-
-async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  const body = (await res.json().catch(() => ({}))) as T & { message?: string };
-  if (!res.ok) throw new Error(body.message ?? res.statusText);
-  return body;
-}
 
 /**
  * One camera, for an inspector's phone or an operator's second screen: live picture (HLS
@@ -30,20 +25,20 @@ export function CameraPage() {
   const base = `/api/cameras/${encodeURIComponent(id)}`;
   useEffect(() => {
     if (!camera?.ptz) return;
-    getJson<PtzPreset[]>(`${base}/ptz/presets`).then(setPresets, (e: Error) => setMessage(e.message));
-  }, [base, camera?.ptz]);
+    apiJson<PtzPreset[]>(`${base}/ptz/presets`).then(setPresets, (e: unknown) => setMessage(errorText(t, e)));
+  }, [base, camera?.ptz, t]);
 
   const loadRecordings = useCallback(() => {
     const from = new Date();
     from.setHours(0, 0, 0, 0);
-    getJson<RecordingView[]>(`${base}/recordings?from=${from.toISOString()}`).then(setRecordings, () => setRecordings([]));
+    apiJson<RecordingView[]>(`${base}/recordings?from=${from.toISOString()}`).then(setRecordings, () => setRecordings([]));
   }, [base]);
   useEffect(loadRecordings, [loadRecordings]);
 
   const goto = (p: PtzPreset) =>
-    getJson(`${base}/ptz/goto`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: p.token }) }).then(
+    apiJson(`${base}/ptz/goto`, { method: 'POST', json: { token: p.token } }).then(
       () => setMessage(t('camera.moved', { name: p.name })),
-      (e: Error) => setMessage(e.message),
+      (e: unknown) => setMessage(errorText(t, e)),
     );
 
   if (!camera) {

@@ -1,29 +1,52 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ErrorCode, ServerToClientEvents } from '@county/shared';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@county/shared';
+import { RequestError } from '../api/RequestError';
+import { session } from '../auth/Session';
 
 type Requests = ClientToServerEvents;
 type RequestOf<K extends keyof Requests> = Parameters<Requests[K]>[0];
 type ResponseOf<K extends keyof Requests> = Parameters<Parameters<Requests[K]>[1]>[0] extends Ack<infer T> ? T : never;
 
-/** A failed request, with the server's error code (translated by the UI as errors.<code>). */
-export class RequestError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
+/** What the socket needs of the session: a token for each handshake, a refresh when refused. */
+export interface SocketAuth {
+  freshToken(): Promise<string | undefined>;
+  refresh(): Promise<boolean>;
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Between attempts to get a token the server accepts: 0 s, then 1, 2, … up to 5 s. */
+const REAUTH_STEP_MS = 1000;
+const REAUTH_MAX_MS = 5000;
 
 /** The browser's socket.io link: typed requests that resolve or throw RequestError. */
 export class SignalClient {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  readonly #auth: SocketAuth;
+  #reauthTimer?: number;
+  #reauthFailures = 0;
+  #closed = false;
 
-  constructor(url?: string) {
-    const opts = { transports: ['websocket', 'polling'], reconnectionDelayMax: 5000 };
+  constructor(url?: string, auth: SocketAuth = session) {
+    this.#auth = auth;
+    const opts = {
+      transports: ['websocket', 'polling'],
+      reconnectionDelayMax: 5000,
+      // A function, so every (re)connection sends the current token, refreshed first when stale.
+      auth: (cb: (data: object) => void) => void auth.freshToken().then((token) => cb({ token }), () => cb({})),
+    };
     this.socket = url ? io(url, opts) : io(opts);
+    this.socket.on('connect', () => {
+      this.#reauthFailures = 0;
+    });
+    // socket.io does not retry a handshake the server refused, nor a socket it dropped (a
+    // session ended): refresh and connect again. A revoked session fails the refresh and the
+    // app signs out.
+    this.socket.on('connect_error', (err) => {
+      if (err.message === 'unauthorized') this.#reauthenticate();
+    });
+    this.socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect') this.#reauthenticate();
+    });
   }
 
   async request<K extends keyof Requests>(event: K, payload: RequestOf<K>): Promise<ResponseOf<K>> {
@@ -38,6 +61,25 @@ export class SignalClient {
   }
 
   close(): void {
+    this.#closed = true;
+    window.clearTimeout(this.#reauthTimer);
     this.socket.close();
+  }
+
+  #reauthenticate(): void {
+    if (this.#closed || this.#reauthTimer !== undefined) return;
+    const delay = Math.min(REAUTH_MAX_MS, REAUTH_STEP_MS * this.#reauthFailures++);
+    this.#reauthTimer = window.setTimeout(() => {
+      this.#auth.refresh().then(
+        (ok) => {
+          this.#reauthTimer = undefined;
+          if (ok && !this.#closed) this.socket.connect();
+        },
+        () => {
+          this.#reauthTimer = undefined; // the server is unreachable: try again
+          this.#reauthenticate();
+        },
+      );
+    }, delay);
   }
 }

@@ -1,5 +1,6 @@
 import { useEffect, type RefObject } from 'react';
 import type HlsType from 'hls.js';
+import { session } from '../auth/Session';
 
 /**
  * Plays a camera's HLS stream in `video` with hls.js (Safari's native HLS where hls.js
@@ -40,6 +41,11 @@ function start(Hls: typeof HlsType, el: HTMLVideoElement, url: string): HlsType 
     backBufferLength: 10,
     manifestLoadingMaxRetry: 10,
     levelLoadingMaxRetry: 10,
+    // The cv_access cookie authenticates too; the header keeps working if the cookie lags a refresh.
+    xhrSetup: (xhr) => {
+      const token = session.token;
+      if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    },
   });
   hls.loadSource(url);
   hls.attachMedia(el);
