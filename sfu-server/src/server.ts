@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
+import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
 import { resolveFfmpeg, type Logger } from '@county/shared/node';
@@ -15,10 +17,16 @@ import { HlsStreams } from './cameras/HlsStreams';
 import { PtzControl } from './cameras/Ptz';
 import { Recordings } from './cameras/Recordings';
 import { CameraRegistry } from './cameras/CameraRegistry';
-import { MemoryCameraStore, type CameraStore } from './cameras/CameraStore';
-import { readCamerasFile } from './cameras/camerasFile';
-import type { SfuConfig } from './config';
+import { CameraNetworks } from './cameras/CameraNetworks';
+import { CameraStore } from './cameras/CameraStore';
+import { importCamerasFile } from './cameras/camerasFile';
+import { isLoopback, type SfuConfig } from './config';
+import { Accounts } from './auth/Accounts';
+import { AuditLog } from './audit/AuditLog';
 import { apiRouter } from './http/api';
+import { MeetingStore } from './meetings/MeetingStore';
+import { connectRedis } from './store/redis';
+import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
 import { WorkerPool } from './media/WorkerPool';
 import { Rooms } from './rooms/Rooms';
 import { attachBrowserNamespace } from './signalling/browserNamespace';
@@ -28,7 +36,11 @@ import { attachIngestNamespace } from './signalling/ingestNamespace';
 export class SfuServer {
   private constructor(
     readonly http: http.Server,
+    /** Plain HTTP on 127.0.0.1 beside a TLS listener on the LAN (LOCAL_HTTP_PORT). */
+    readonly localHttp: http.Server | undefined,
     readonly io: Server,
+    readonly redis: Redis,
+    readonly accounts: Accounts,
     readonly pool: WorkerPool,
     readonly registry: CameraRegistry,
     readonly feeds: CameraFeeds,
@@ -41,16 +53,38 @@ export class SfuServer {
     private readonly logger: Logger,
   ) {}
 
-  static async create(config: SfuConfig, logger: Logger, store: CameraStore = new MemoryCameraStore()): Promise<SfuServer> {
-    const pool = await WorkerPool.create({
+  static async create(config: SfuConfig, logger: Logger): Promise<SfuServer> {
+    const redis = connectRedis(config.REDIS_URL, logger);
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect();
+      throw new Error(`cannot reach Redis at REDIS_URL (${(err as Error).message})`);
+    }
+    let pool: WorkerPool;
+    try {
+      pool = await WorkerPool.create({
       workers: config.MEDIASOUP_WORKERS,
       rtcMinPort: config.RTC_MIN_PORT,
       rtcMaxPort: config.RTC_MAX_PORT,
-      logger,
-    });
+        logger,
+      });
+    } catch (err) {
+      redis.disconnect();
+      throw err;
+    }
     try {
-      const sites = new SiteDirectory();
-      const registry = new CameraRegistry(store, sites, logger, config.MAX_CAMERAS);
+      const accounts = await Accounts.create(
+        redis,
+        { tokenTtlS: config.AUTH_TOKEN_TTL_S, sessionHours: config.AUTH_SESSION_H, displayDays: config.AUTH_DISPLAY_DAYS },
+        logger,
+      );
+      const firstAdmin = await accounts.bootstrapAdmin(config.ADMIN_PASSWORD);
+      const audit = new AuditLog(redis, logger);
+      const sites = new SiteDirectory(redis);
+      const meetings = new MeetingStore(redis);
+      const networks = new CameraNetworks(config.CAMERA_NETWORKS);
+      const registry = new CameraRegistry(new CameraStore(redis), sites, logger, config.MAX_CAMERAS, networks);
       const feeds = new CameraFeeds(
         registry,
         pool,
@@ -71,29 +105,45 @@ export class SfuServer {
         maxBytesPerCamera: config.RECORDING_MAX_MB * 1024 * 1024,
       }, logger);
       const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
-      if (config.CAMERAS_FILE) {
-        const file = readCamerasFile(config.CAMERAS_FILE);
-        for (const t of file.townships) await sites.addTownship(t);
-        for (const s of file.sites) await sites.addSite(s);
-        for (const cam of file.cameras) await registry.add(cam);
-      }
+      const restored = await registry.restore();
+      // The file seeds an empty county once; after that Redis is the truth.
+      if (config.CAMERAS_FILE && restored === 0) await importCamerasFile(config.CAMERAS_FILE, { sites, registry, logger });
 
       const app = express();
       app.disable('x-powered-by');
-      const server = http.createServer(app);
+      const tls = await tlsOptions(config, logger);
+      const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app);
       server.requestTimeout = 60_000; // no request lives longer (snapshots and HLS wait at most 15 s)
-      const io = new Server<ClientToServerEvents, ServerToClientEvents>(server, {
+      const localHttp = tls && config.LOCAL_HTTP_PORT !== undefined ? http.createServer(app) : undefined;
+      const allowedOrigins = new Set(config.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean));
+      const io = new Server<ClientToServerEvents, ServerToClientEvents>({
         serveClient: false,
         maxHttpBufferSize: 256 * 1024,
+        // A page from another origin must not drive the SFU with a user's token.
+        allowRequest: (req, done) => {
+          const origin = req.headers.origin;
+          if (origin === undefined || allowedOrigins.has(origin) || sameOrigin(origin, req.headers.host)) done(null, true);
+          else {
+            logger.warn({ origin, address: req.socket.remoteAddress }, 'socket.io connection from a foreign origin refused');
+            done('origin not allowed', false);
+          }
+        },
       });
-      attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, defaultRole: config.DEFAULT_ROLE, logger });
+      io.attach(server);
+      if (localHttp) io.attach(localHttp);
+      attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 
+      const caCert = tls?.caCert;
+      if (caCert) app.get('/ca.crt', (_req, res) => res.type('application/x-x509-ca-cert').send(caCert));
       app.use(
         '/api',
         apiRouter({
+          accounts,
+          audit,
           registry,
           sites,
+          meetings,
           feeds,
           snapshots,
           hls,
@@ -101,22 +151,26 @@ export class SfuServer {
           ptz: new PtzControl(registry, logger),
           pool,
           rooms,
-          defaultRole: config.DEFAULT_ROLE,
           gatewayCount: () => ingest.sockets.size,
           logger,
         }),
       );
       if (config.UI_DIST) serveUi(app, config.UI_DIST, logger);
 
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.PORT, config.HOST, () => resolve());
-      });
-      const sfu = new SfuServer(server, io, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
-      logger.info({ address: sfu.url, workers: pool.workerCount }, 'sfu-server listening');
+      await listen(server, config.PORT, config.HOST);
+      if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
+      const sfu = new SfuServer(server, localHttp, io, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
+      logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
+      if (firstAdmin?.generated) {
+        // Shown once on the console, never logged: the admin changes it after signing in.
+        process.stdout.write(
+          `\n  First admin account — username: admin  password: ${firstAdmin.generated}\n  Sign in at ${sfu.url}/login (the password is not shown again)\n\n`,
+        );
+      }
       return sfu;
     } catch (err) {
       pool.close();
+      redis.disconnect();
       throw err;
     }
   }
@@ -127,7 +181,8 @@ export class SfuServer {
 
   get url(): string {
     const a = this.http.address() as AddressInfo;
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    const scheme = this.http instanceof https.Server ? 'https' : 'http';
+    return `${scheme}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   /** Stops everything; a step that fails is logged and the rest still runs. */
@@ -150,11 +205,41 @@ export class SfuServer {
     // the shutdown: drop open connections, then close socket.io and the HTTP server.
     await step('http', async () => {
       this.http.closeAllConnections();
+      this.localHttp?.closeAllConnections();
       await this.io.close();
+      this.localHttp?.close();
     });
     await step('workers', () => this.pool.close());
+    await step('redis', () => this.redis.quit());
     this.logger.info('sfu-server closed');
   }
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * TLS from TLS_CERT/TLS_KEY; else, on a LAN address (or TLS=on), a certificate from the
+ * county CA generated in DATA_DIR/tls. Browsers give getUserMedia only to HTTPS pages.
+ */
+async function tlsOptions(config: SfuConfig, logger: Logger): Promise<{ key: string; cert: string; caCert?: string } | undefined> {
+  if (config.TLS_CERT && config.TLS_KEY) {
+    return { key: fs.readFileSync(config.TLS_KEY, 'utf8'), cert: fs.readFileSync(config.TLS_CERT, 'utf8') };
+  }
+  if (config.TLS === 'off' || (config.TLS === 'auto' && isLoopback(config.HOST))) return undefined;
+  return ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: lanAddresses(config.HOST), logger });
 }
 
 /** Serves the built control-ui, with client-side routes (/wall, ...) falling back to index.html. */

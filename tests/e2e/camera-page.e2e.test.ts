@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { startFakeOnvif, type FakeOnvifCamera } from '../support/fakeOnvif';
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
+import { api, cameraStatus, signedInPage, startStack, waitFor, type Stack } from '../support/stack';
 
 // An inspector's phone: one camera page with live video, PTZ presets and today's recordings.
 // PTZ goes to a fake ONVIF device (a physical PTZ camera cannot run here).
@@ -43,8 +43,7 @@ describe('camera page on a phone', () => {
   });
 
   it('shows live video, moves the camera to a preset and plays a recording', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
-    const page = await context.newPage();
+    const page = await signedInPage(browser, stack.baseUrl, undefined, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     await page.goto(`${stack.baseUrl}/cameras/crane`);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-camera-id="crane"]')?.getAttribute('data-frames-decoded')) > 10,
@@ -60,6 +59,6 @@ describe('camera page on a phone', () => {
       const v = document.querySelector<HTMLVideoElement>('.camera-page__playback');
       return !!v && v.currentTime > 0.3 && v.videoWidth > 0;
     }, null, { timeout: 15_000 });
-    await context.close();
+    await page.close();
   });
 });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { CameraView } from '@county/shared';
 import { launchChromium } from '../support/browser';
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, startStack, waitFor, type Stack } from '../support/stack';
+import { api, signedInPage, startStack, waitFor, type Stack } from '../support/stack';
 
 /** The ffmpeg command line pulling `mount` (there must be exactly one). */
 function ffmpegCommand(mount: string): string {
@@ -39,7 +39,7 @@ describe('real camera codecs in Chromium', () => {
       const r = await api(stack.baseUrl, 'POST', '/api/cameras', { id: c.id, name: c.id, url: sim.url(c.mount) });
       expect(r.status).toBe(201);
     }
-    page = await browser.newPage();
+    page = await signedInPage(browser, stack.baseUrl);
     await page.goto(`${stack.baseUrl}/wall`);
     for (const c of cameras) {
       await page.waitForFunction(

@@ -1,4 +1,5 @@
 import { liveStack } from '../support/liveStack';
+import { adminFetch, signedInPage } from '../support/stack';
 
 // HLS fallback: the SFU makes HLS from the live producer while someone fetches it; hls.js plays it.
 describe('HLS fallback in Chromium', () => {
@@ -10,20 +11,20 @@ describe('HLS fallback in Chromium', () => {
 
   it('serves a live playlist of half-second segments', async () => {
     const { stack } = live;
-    const res = await fetch(`${stack.baseUrl}/api/cameras/hls-cam/hls/index.m3u8`);
+    const res = await adminFetch(stack.baseUrl, '/api/cameras/hls-cam/hls/index.m3u8');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/mpegurl/);
     const playlist = await res.text();
     expect(playlist).toMatch(/#EXTM3U/);
     expect(playlist).toMatch(/#EXT-X-TARGETDURATION:1/);
     expect(playlist).toMatch(/seg\d+\.ts/);
-    expect((await fetch(`${stack.baseUrl}/api/cameras/hls-cam/hls/..%2Fetc`)).status).toBe(400);
-    expect((await fetch(`${stack.baseUrl}/api/cameras/nope/hls/index.m3u8`)).status).toBe(404);
+    expect((await adminFetch(stack.baseUrl, '/api/cameras/hls-cam/hls/..%2Fetc')).status).toBe(400);
+    expect((await adminFetch(stack.baseUrl, '/api/cameras/nope/hls/index.m3u8')).status).toBe(404);
   });
 
   it('plays in the wall with hls.js (?mode=hls), frames rising', async () => {
     const { stack, browser } = live;
-    const page = await browser.newPage();
+    const page = await signedInPage(browser, stack.baseUrl);
     await page.goto(`${stack.baseUrl}/wall?mode=hls`);
     const frames = () =>
       page.$eval('[data-camera-id="hls-cam"]', (el) => Number(el.getAttribute('data-frames-decoded') ?? 0));

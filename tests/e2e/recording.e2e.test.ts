@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import type { RecordingView } from '@county/shared';
 import { launchChromium } from '../support/browser';
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
+import { api, cameraStatus, signedInPage, startStack, waitFor, type Stack } from '../support/stack';
 
 /** ffprobe's verdict on a file: its video duration, or throws on a corrupt file. */
 function probeDuration(file: string): number {
@@ -73,7 +73,7 @@ describe('recording', () => {
 
   it('plays a recording back in Chromium', async () => {
     const rec = (await list()).reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    const page = await browser.newPage();
+    const page = await signedInPage(browser, stack.baseUrl);
     await page.goto(`${stack.baseUrl}/wall`);
     const played = await page.evaluate(async (url) => {
       const v = document.createElement('video');

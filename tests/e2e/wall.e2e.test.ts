@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { liveStack } from '../support/liveStack';
-import { api } from '../support/stack';
+import { api, signedInPage } from '../support/stack';
 
 const framesDecoded = (page: Page, id: string) =>
   page.$eval(`[data-camera-id="${id}"]`, (el) => Number(el.getAttribute('data-frames-decoded') ?? 0));
@@ -15,7 +15,7 @@ describe('the wall in Chromium', () => {
 
   it('decodes the camera in its tile, frames rising, for two viewers through one ffmpeg pull', async () => {
     const { stack, browser } = live;
-    const pages = await Promise.all([browser.newPage(), browser.newPage()]);
+    const pages = await Promise.all([signedInPage(browser, stack.baseUrl), signedInPage(browser, stack.baseUrl)]);
     for (const page of pages) await page.goto(`${stack.baseUrl}/wall`);
     for (const page of pages) {
       const tile = page.locator('[data-camera-id="wall-cam"]');
@@ -39,7 +39,7 @@ describe('the wall in Chromium', () => {
 
   it('plays again after every mediasoup worker dies', async () => {
     const { stack, browser } = live;
-    const page = await browser.newPage();
+    const page = await signedInPage(browser, stack.baseUrl);
     await page.goto(`${stack.baseUrl}/wall`);
     await page.waitForFunction(
       () => Number(document.querySelector('[data-camera-id="wall-cam"]')?.getAttribute('data-frames-decoded')) > 10,
@@ -63,7 +63,7 @@ describe('the wall in Chromium', () => {
 
   it('drops the tile when the camera is deleted', async () => {
     const { stack, browser } = live;
-    const page = await browser.newPage();
+    const page = await signedInPage(browser, stack.baseUrl);
     await page.goto(`${stack.baseUrl}/wall?lang=en`);
     await page.locator('[data-camera-id="wall-cam"]').waitFor();
     expect(await page.textContent('figcaption')).toContain('Online');

@@ -1,4 +1,5 @@
 import { liveStack } from '../support/liveStack';
+import { adminFetch } from '../support/stack';
 
 // Snapshots read the camera's live producer inside the SFU: no second RTSP session.
 describe('camera snapshots', () => {
@@ -12,7 +13,7 @@ describe('camera snapshots', () => {
 
   async function snapshot(id: string): Promise<{ status: number; type: string | null; body: Buffer; ms: number }> {
     const t0 = Date.now();
-    const res = await fetch(`${live.stack.baseUrl}/api/cameras/${id}/snapshot.jpg`);
+    const res = await adminFetch(live.stack.baseUrl, `/api/cameras/${id}/snapshot.jpg`);
     return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()), ms: Date.now() - t0 };
   }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { Writable } from 'node:stream';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
@@ -6,9 +7,16 @@ import { createLogger } from '@county/shared/node';
 import { CameraGateway } from '../../camera-gateway/src/CameraGateway';
 import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 import { loadConfig } from '../../sfu-server/src/config';
+import { startRedis, type RedisServer } from './redis';
 import { SfuServer } from '../../sfu-server/src/server';
 
 export const GATEWAY_TOKEN = 'test-gateway-token-0123456789';
+export const ADMIN_PASSWORD = 'test-admin-password-0123';
+/** Loopback holds the test cameras; the private ranges stay as in production. */
+export const TEST_CAMERA_NETWORKS = '127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16';
+
+/** The admin token of each running stack: api() and browserSocket() use it unless told otherwise. */
+const adminTokens = new Map<string, string>();
 export const UI_DIST = path.resolve(__dirname, '../../control-ui/dist');
 
 /** Every log line of the stack, so tests can assert what never gets logged. */
@@ -33,19 +41,30 @@ export interface Stack {
   gateway?: CameraGateway;
   baseUrl: string;
   logs: LogCapture;
+  /** The stack's own Redis (absent when the caller passed REDIS_URL). */
+  redis?: RedisServer;
+  /** The admin's access token. */
+  adminToken: string;
   stop(): Promise<void>;
 }
 
-/** A real SFU (real mediasoup workers) on 127.0.0.1 and, unless told not to, a real gateway. */
+/**
+ * A real SFU (real mediasoup workers, a real Redis of its own) on 127.0.0.1 and, unless told
+ * not to, a real gateway; signed in as admin.
+ */
 export async function startStack(
   opts: { gateway?: boolean; ui?: boolean; env?: NodeJS.ProcessEnv; tools?: { ffmpegPath: string; ffprobePath: string } } = {},
 ): Promise<Stack> {
   const logs = new LogCapture();
   const logger = createLogger('test', { destination: logs, level: 'debug' });
+  const redis = opts.env?.REDIS_URL ? undefined : await startRedis();
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
     GATEWAY_TOKEN,
+    ADMIN_PASSWORD,
+    CAMERA_NETWORKS: TEST_CAMERA_NETWORKS,
+    ...(redis ? { REDIS_URL: redis.url } : {}),
     MEDIASOUP_WORKERS: '2',
     // Parallel jest workers get port ranges of their own.
     RTC_MIN_PORT: String(42000 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1)),
@@ -53,8 +72,16 @@ export async function startStack(
     ...(opts.ui ? { UI_DIST } : {}),
     ...opts.env,
   });
-  const sfu = await SfuServer.create(config, logger);
+  let sfu: SfuServer;
+  try {
+    sfu = await SfuServer.create(config, logger);
+  } catch (err) {
+    await redis?.destroy();
+    throw err;
+  }
   const baseUrl = sfu.url;
+  const adminToken = sfu.url.startsWith('https:') ? '' : await login(baseUrl, 'admin', ADMIN_PASSWORD);
+  adminTokens.set(baseUrl, adminToken);
   const gateway =
     opts.gateway === false
       ? undefined
@@ -64,17 +91,42 @@ export async function startStack(
     gateway,
     baseUrl,
     logs,
+    redis,
+    adminToken,
     stop: async () => {
+      adminTokens.delete(baseUrl);
       await gateway?.close();
       await sfu.close();
+      await redis?.destroy();
     },
   };
 }
 
-export async function api(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: unknown }> {
+/** Signs in over the API; the access token. */
+export async function login(baseUrl: string, username: string, password: string): Promise<string> {
+  const r = await api(baseUrl, 'POST', '/api/login', { username, password }, { token: null });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+  return (r.json as { token: string }).token;
+}
+
+/**
+ * Calls the API as the stack's admin, or with `token` (null: no credentials at all).
+ */
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { token?: string | null; headers?: Record<string, string> } = {},
+): Promise<{ status: number; text: string; json: unknown; headers: Headers }> {
+  const token = opts.token === undefined ? adminTokens.get(baseUrl) : opts.token;
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...opts.headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
@@ -85,7 +137,7 @@ export async function api(baseUrl: string, method: string, path: string, body?: 
   } catch {
     json = undefined;
   }
-  return { status: res.status, text, json };
+  return { status: res.status, text, json, headers: res.headers };
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
@@ -103,8 +155,10 @@ export async function cameraStatus(baseUrl: string, id: string): Promise<string 
   return (json as { status?: string } | undefined)?.status;
 }
 
-export function browserSocket(baseUrl: string): Socket<ServerToClientEvents, ClientToServerEvents> {
-  return io(baseUrl, { transports: ['websocket'], forceNew: true });
+/** A browser-namespace socket signed in as the stack's admin, or with `token` (null: none). */
+export function browserSocket(baseUrl: string, token?: string | null): Socket<ServerToClientEvents, ClientToServerEvents> {
+  const t = token === undefined ? adminTokens.get(baseUrl) : token;
+  return io(baseUrl, { transports: ['websocket'], forceNew: true, auth: t ? { token: t } : {} });
 }
 
 export function isAlive(pid: number): boolean {
@@ -114,4 +168,29 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** fetch() as the stack's admin (for bodies that are not JSON: snapshots, HLS, recordings). */
+export function adminFetch(baseUrl: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${adminTokens.get(baseUrl) ?? ''}`);
+  return fetch(`${baseUrl}${path}`, { ...init, headers });
+}
+
+/**
+ * A browser page already signed in (as admin unless other credentials are given): the
+ * session cookies a login through the form would have set.
+ */
+export async function signedInPage(browser: Browser, baseUrl: string, user = { username: 'admin', password: ADMIN_PASSWORD }, options: BrowserContextOptions = {}): Promise<Page> {
+  const r = await api(baseUrl, 'POST', '/api/login', user, { token: null });
+  if (r.status !== 200) throw new Error(`login ${user.username}: ${r.status}`);
+  const { token, refreshToken } = r.json as { token: string; refreshToken: string };
+  const context = await browser.newContext(options);
+  await context.addCookies([
+    { name: 'cv_access', value: token, url: `${baseUrl}/`, httpOnly: true, sameSite: 'Strict' },
+    { name: 'cv_refresh', value: refreshToken, url: `${baseUrl}/api`, httpOnly: true, sameSite: 'Strict' },
+  ]);
+  const page = await context.newPage();
+  page.on('close', () => void context.close());
+  return page;
 }

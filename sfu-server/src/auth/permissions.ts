@@ -1,32 +1,94 @@
-import { AppError } from '@county/shared';
+import { AppError, type Role } from '@county/shared';
 
 /**
- * The one place permissions are checked. Handlers call `authorize(principal, permission)`
- * before touching a domain object. Roles are the county's: county operators run the wall
- * and cameras, township staff and inspectors watch. Accounts and per-township scoping will
- * attach a real identity to `Principal`; the checks stay here.
+ * The one place permissions are checked. A handler calls `authorize(principal, permission,
+ * resource)` before touching a domain object; the resource's township and site decide
+ * whether a scoped user (township, inspector) may touch it.
  */
-export const PERMISSIONS = ['wall:view', 'cameras:manage', 'cameras:view', 'ptz:control'] as const;
+export const PERMISSIONS = [
+  /** Live video, snapshots and HLS of a camera. */
+  'cameras:view',
+  'recordings:view',
+  /** Add and remove cameras, townships and sites; recording on/off. */
+  'cameras:manage',
+  'ptz:control',
+  /** Join a wall room (where browsers consume cameras). */
+  'wall:view',
+  'meetings:join',
+  'meetings:manage',
+  'users:manage',
+  'audit:view',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-export type Role = 'county-operator' | 'township-staff' | 'inspector';
-
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  'county-operator': ['wall:view', 'cameras:manage', 'cameras:view', 'ptz:control'],
-  'township-staff': ['wall:view', 'cameras:view'],
-  inspector: ['wall:view', 'cameras:view'],
+  admin: PERMISSIONS,
+  operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'meetings:join', 'meetings:manage'],
+  township: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
+  inspector: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
+  // A screen shows what operators put on it and controls nothing.
+  display: ['cameras:view', 'wall:view', 'meetings:join'],
 };
 
+/** Who is asking: a signed-in user and the session the request came through. */
 export interface Principal {
-  /** Who: an account id once accounts exist; a connection id until then. */
-  id: string;
+  username: string;
   role: Role;
+  townshipId?: string;
+  siteIds?: readonly string[];
+  sessionId: string;
 }
 
-export function can(principal: Principal, permission: Permission): boolean {
-  return ROLE_PERMISSIONS[principal.role].includes(permission);
+/** Where a resource belongs: a camera or site (township, site) or a meeting (its townships). */
+export type Resource =
+  | { kind: 'camera' | 'site'; townshipId?: string; siteId?: string }
+  | { kind: 'township'; townshipId: string }
+  | { kind: 'meeting'; townshipIds: readonly string[] };
+
+/** A camera as a resource: its township and site decide who may touch it. */
+export function cameraResource(c: { townshipId?: string; siteId?: string }): Resource {
+  return { kind: 'camera', townshipId: c.townshipId, siteId: c.siteId };
 }
 
-export function authorize(principal: Principal, permission: Permission): void {
-  if (!can(principal, permission)) throw new AppError('forbidden', `not allowed: ${permission}`);
+/** County-wide roles see everything; a township user its township; an inspector its sites. */
+export function inScope(p: Principal, r: Resource): boolean {
+  if (p.role === 'admin' || p.role === 'operator' || p.role === 'display') return true;
+  switch (r.kind) {
+    case 'meeting':
+      // A county-wide meeting (no townships listed) includes everybody.
+      return r.townshipIds.length === 0 || (p.role === 'township' && r.townshipIds.includes(p.townshipId ?? ''));
+    case 'township':
+      return p.role === 'township' && r.townshipId === p.townshipId;
+    default:
+      if (p.role === 'township') return r.townshipId !== undefined && r.townshipId === p.townshipId;
+      return r.siteId !== undefined && (p.siteIds ?? []).includes(r.siteId);
+  }
+}
+
+export function can(p: Principal, permission: Permission, resource?: Resource): boolean {
+  return ROLE_PERMISSIONS[p.role].includes(permission) && (resource === undefined || inScope(p, resource));
+}
+
+export function authorize(p: Principal, permission: Permission, resource?: Resource): void {
+  if (!ROLE_PERMISSIONS[p.role].includes(permission)) throw new AppError('forbidden', `not allowed: ${permission}`);
+  if (resource && !inScope(p, resource)) throw new AppError('forbidden', `not allowed: ${permission} outside your ${scopeName(p)}`);
+}
+
+function scopeName(p: Principal): string {
+  return p.role === 'inspector' ? 'sites' : 'township';
+}
+
+/** The socket.io rooms a principal hears camera news in (see signalling). */
+export function scopeRooms(p: Principal): string[] {
+  if (p.role === 'township') return [`scope:township:${p.townshipId}`];
+  if (p.role === 'inspector') return (p.siteIds ?? []).map((s) => `scope:site:${s}`);
+  return ['scope:all'];
+}
+
+/** The rooms that may hear about a camera or site. */
+export function audienceOf(r: { townshipId?: string; siteId?: string }): string[] {
+  const rooms = ['scope:all'];
+  if (r.townshipId) rooms.push(`scope:township:${r.townshipId}`);
+  if (r.siteId) rooms.push(`scope:site:${r.siteId}`);
+  return rooms;
 }

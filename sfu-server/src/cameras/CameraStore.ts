@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { CameraInput, CameraStatus } from '@county/shared';
+import { RedisRecords } from '../store/RedisRecords';
 
 export interface CameraRecord extends CameraInput {
   /** Taken from the camera's site. */
@@ -9,46 +11,39 @@ export interface CameraRecord extends CameraInput {
 }
 
 /**
- * Where cameras live. Async so a Redis-backed store (several SFU nodes) drops in without
- * touching callers; the in-memory store serves a single node.
+ * Where cameras live: Redis, so they outlive the process and every node sees the same set.
+ * A write resolves only after Redis has it (see docs/store.md for fsync).
  */
-export interface CameraStore {
-  list(): Promise<CameraRecord[]>;
-  get(id: string): Promise<CameraRecord | undefined>;
+export class CameraStore {
+  readonly #records: RedisRecords<CameraRecord>;
+
+  constructor(redis: Redis) {
+    this.#records = new RedisRecords<CameraRecord>(redis, 'cv:camera', (c) => c.id);
+  }
+
+  list(): Promise<CameraRecord[]> {
+    return this.#records.list();
+  }
+
+  get(id: string): Promise<CameraRecord | undefined> {
+    return this.#records.get(id);
+  }
+
+  count(): Promise<number> {
+    return this.#records.count();
+  }
+
   /** false when the id is taken. */
-  insert(record: CameraRecord): Promise<boolean>;
-  /** undefined when the camera is gone. */
-  update(id: string, patch: Partial<Omit<CameraRecord, 'id'>>): Promise<CameraRecord | undefined>;
-  delete(id: string): Promise<boolean>;
-}
-
-export class MemoryCameraStore implements CameraStore {
-  readonly #cameras = new Map<string, CameraRecord>();
-
-  async list(): Promise<CameraRecord[]> {
-    return [...this.#cameras.values()].map((c) => ({ ...c }));
-  }
-
-  async get(id: string): Promise<CameraRecord | undefined> {
-    const c = this.#cameras.get(id);
-    return c && { ...c };
-  }
-
   async insert(record: CameraRecord): Promise<boolean> {
-    if (this.#cameras.has(record.id)) return false;
-    this.#cameras.set(record.id, { ...record });
-    return true;
+    return (await this.#records.insert(record)) === 'inserted';
   }
 
-  async update(id: string, patch: Partial<Omit<CameraRecord, 'id'>>): Promise<CameraRecord | undefined> {
-    const c = this.#cameras.get(id);
-    if (!c) return undefined;
-    const next = { ...c, ...patch, id };
-    this.#cameras.set(id, next);
-    return { ...next };
+  /** undefined when the camera is gone. */
+  update(id: string, patch: Partial<Omit<CameraRecord, 'id'>>): Promise<CameraRecord | undefined> {
+    return this.#records.update(id, patch);
   }
 
-  async delete(id: string): Promise<boolean> {
-    return this.#cameras.delete(id);
+  delete(id: string): Promise<boolean> {
+    return this.#records.delete(id);
   }
 }

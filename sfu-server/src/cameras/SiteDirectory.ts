@@ -1,36 +1,46 @@
+import type { Redis } from 'ioredis';
 import { AppError, type Site, type Township } from '@county/shared';
+import { RedisRecords } from '../store/RedisRecords';
 
-/**
- * The county's townships and sites. In memory for one node; like CameraStore it is async so
- * a shared store can replace it.
- */
+/** The county's townships and sites, in Redis beside the cameras. */
 export class SiteDirectory {
-  readonly #townships = new Map<string, Township>();
-  readonly #sites = new Map<string, Site>();
+  readonly #townships: RedisRecords<Township>;
+  readonly #sites: RedisRecords<Site>;
+
+  constructor(redis: Redis) {
+    this.#townships = new RedisRecords<Township>(redis, 'cv:township', (t) => t.id);
+    this.#sites = new RedisRecords<Site>(redis, 'cv:site', (s) => s.id);
+  }
 
   async addTownship(t: Township): Promise<Township> {
-    if (this.#townships.has(t.id)) throw new AppError('conflict', `township ${t.id} already exists`);
-    this.#townships.set(t.id, { ...t });
+    const r = await this.#townships.insert(t, 10_000);
+    if (r === 'exists') throw new AppError('conflict', `township ${t.id} already exists`);
+    if (r === 'full') throw new AppError('conflict', 'township limit reached');
     return t;
   }
 
   async addSite(s: Site): Promise<Site> {
-    if (!this.#townships.has(s.townshipId)) throw new AppError('bad_request', `unknown township ${s.townshipId}`);
-    if (this.#sites.has(s.id)) throw new AppError('conflict', `site ${s.id} already exists`);
-    this.#sites.set(s.id, { ...s });
+    if (!(await this.#townships.get(s.townshipId))) throw new AppError('bad_request', `unknown township ${s.townshipId}`);
+    const r = await this.#sites.insert(s, 100_000);
+    if (r === 'exists') throw new AppError('conflict', `site ${s.id} already exists`);
+    if (r === 'full') throw new AppError('conflict', 'site limit reached');
     return s;
   }
 
-  async townships(): Promise<Township[]> {
-    return [...this.#townships.values()];
+  townships(): Promise<Township[]> {
+    return this.#townships.list();
   }
 
-  async sites(): Promise<Site[]> {
-    return [...this.#sites.values()];
+  async township(id: string): Promise<Township | undefined> {
+    return this.#townships.get(id);
+  }
+
+  sites(): Promise<Site[]> {
+    return this.#sites.list();
   }
 
   async site(id: string): Promise<Site> {
-    const s = this.#sites.get(id);
+    const s = await this.#sites.get(id);
     if (!s) throw new AppError('bad_request', `unknown site ${id}`);
     return s;
   }

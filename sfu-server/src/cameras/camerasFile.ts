@@ -10,6 +10,9 @@ import {
   type Site,
   type Township,
 } from '@county/shared';
+import type { Logger } from '@county/shared/node';
+import type { CameraRegistry } from './CameraRegistry';
+import type { SiteDirectory } from './SiteDirectory';
 
 const CamerasFileSchema = z.strictObject({
   townships: z.array(TownshipSchema).max(1000).default([]),
@@ -36,4 +39,31 @@ export function readCamerasFile(path: string): { townships: Township[]; sites: S
     ids.add(c.id);
   }
   return parsed.data;
+}
+
+/**
+ * Imports CAMERAS_FILE into the store: what exists already is kept (an import never
+ * overwrites an operator's change), everything else is added.
+ */
+export async function importCamerasFile(
+  path: string,
+  deps: { sites: SiteDirectory; registry: CameraRegistry; logger: Logger },
+): Promise<{ added: number; kept: number }> {
+  const file = readCamerasFile(path);
+  let added = 0;
+  let kept = 0;
+  const add = async (op: () => Promise<unknown>) => {
+    try {
+      await op();
+      added++;
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
+      kept++;
+    }
+  };
+  for (const t of file.townships) await add(() => deps.sites.addTownship(t));
+  for (const s of file.sites) await add(() => deps.sites.addSite(s));
+  for (const c of file.cameras) await add(() => deps.registry.add(c));
+  deps.logger.info({ file: path, added, kept }, 'cameras file imported');
+  return { added, kept };
 }

@@ -7,13 +7,17 @@ import {
   JoinRoomRequestSchema,
   WatchCamerasRequestSchema,
   AppError,
+  roomKind,
+  type CameraView,
   type ClientToServerEvents,
   type DtlsParameters,
   type RtpCapabilities,
   type ServerToClientEvents,
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
-import { authorize, type Principal, type Role } from '../auth/permissions';
+import type { Accounts } from '../auth/Accounts';
+import { audienceOf, authorize, cameraResource, can, scopeRooms, type Principal } from '../auth/permissions';
+import type { MeetingStore } from '../meetings/MeetingStore';
 import type { CameraDemand } from '../cameras/CameraDemand';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { HealthMonitor } from '../cameras/HealthMonitor';
@@ -23,32 +27,68 @@ import type { Room } from '../rooms/Room';
 import type { Rooms } from '../rooms/Rooms';
 import { onRequest } from './handle';
 
-/** socket.io room every wall viewer is in, for camera status broadcasts. */
-const WALL_VIEWERS = 'wall-viewers';
-
 interface Deps {
   rooms: Rooms;
   registry: CameraRegistry;
   feeds: CameraFeeds;
   demand: CameraDemand;
   health: HealthMonitor;
-  defaultRole: Role;
+  accounts: Accounts;
+  meetings: MeetingStore;
   logger: Logger;
 }
 
-/** Browsers: join a room, then create/connect transports and consume cameras in it. */
+/**
+ * Browsers: sign in with `auth: {token}` at the handshake, join a room, then create/connect
+ * transports and consume cameras in it. Camera news reaches only sockets whose principal may
+ * see the camera (socket.io rooms per scope, see permissions.scopeRooms).
+ */
 export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerToClientEvents>, deps: Deps): void {
   const { rooms, registry, feeds, demand, logger } = deps;
 
-  registry.on('updated', (camera) => io.to(WALL_VIEWERS).emit('camera:updated', camera));
-  registry.on('removed', (id) => io.to(WALL_VIEWERS).emit('camera:removed', { id }));
-  deps.health.on('health', (batch) => io.to(WALL_VIEWERS).emit('camera:health', batch));
+  // Where each camera belongs, for routing its news; kept from the registry's own events.
+  const placeOf = new Map<string, { townshipId?: string; siteId?: string }>();
+  const remember = (c: CameraView) => placeOf.set(c.id, { townshipId: c.townshipId, siteId: c.siteId });
+  registry.list().then((all) => all.forEach(remember), (err: unknown) => logger.error({ err }, 'camera list failed'));
+  registry.on('updated', (camera) => {
+    remember(camera);
+    io.to(audienceOf(camera)).emit('camera:updated', camera);
+  });
+  registry.on('removed', (id) => {
+    io.to(audienceOf(placeOf.get(id) ?? {})).emit('camera:removed', { id });
+    placeOf.delete(id);
+  });
+  deps.health.on('health', (batch) => {
+    const byRoom = new Map<string, typeof batch>();
+    for (const entry of batch) {
+      for (const room of audienceOf(placeOf.get(entry.id) ?? {})) {
+        let list = byRoom.get(room);
+        if (!list) byRoom.set(room, (list = []));
+        list.push(entry);
+      }
+    }
+    for (const [room, list] of byRoom) io.to(room).emit('camera:health', list);
+  });
   rooms.onMediaLost = (roomId) => io.to(roomId).emit('room:closed', { roomId });
+  // Logout, revocation or a changed user: their open sockets close at once.
+  deps.accounts.on('sessionsEnded', (ids) => io.in(ids.map((id) => `session:${id}`)).disconnectSockets(true));
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    deps.accounts.authenticate(typeof token === 'string' ? token : undefined).then(
+      (principal) => {
+        socket.data.principal = principal;
+        next();
+      },
+      (err: unknown) => next(new Error(err instanceof AppError ? err.code : 'unauthorized')),
+    );
+  });
 
   io.on('connection', (socket) => {
-    const principal: Principal = { id: socket.id, role: deps.defaultRole };
+    const principal = socket.data.principal as Principal;
+    void socket.join([`session:${principal.sessionId}`, ...scopeRooms(principal)]);
     let joined: { room: Room; peer: MediaPeer } | undefined;
-    const log = logger.child({ socketId: socket.id });
+    const log = logger.child({ socketId: socket.id, user: principal.username });
 
     const session = (): { room: Room; peer: MediaPeer } => {
       if (!joined) throw new AppError('conflict', 'join a room first');
@@ -62,17 +102,18 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     };
 
     onRequest(socket, 'room:join', JoinRoomRequestSchema, log, async ({ roomId }) => {
-      authorize(principal, 'wall:view');
+      if (roomKind(roomId) === 'wall') authorize(principal, 'wall:view');
+      else {
+        const meeting = await deps.meetings.get(roomId.slice('meeting:'.length));
+        authorize(principal, 'meetings:join', { kind: 'meeting', townshipIds: meeting.townshipIds });
+      }
+      const cameras = (await registry.list()).filter((c) => can(principal, 'cameras:view', cameraResource(c)));
       leave();
       const room = rooms.getOrCreate(roomId);
       const peer = room.addPeer(socket.id, (consumerId) => socket.emit('consumer:closed', { consumerId }));
       joined = { room, peer };
       await socket.join(roomId);
-      if (room.kind === 'wall') await socket.join(WALL_VIEWERS);
-      return {
-        routerRtpCapabilities: room.router.rtpCapabilities as RtpCapabilities,
-        cameras: await registry.list(),
-      };
+      return { routerRtpCapabilities: room.router.rtpCapabilities as RtpCapabilities, cameras };
     });
 
     onRequest(socket, 'transport:create', CreateTransportRequestSchema, log, async () =>
@@ -85,7 +126,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     });
 
     onRequest(socket, 'camera:consume', ConsumeCameraRequestSchema, log, async (req) => {
-      authorize(principal, 'cameras:view');
+      authorize(principal, 'cameras:view', cameraResource(await registry.get(req.cameraId)));
       const { peer } = session();
       const { producer, router } = feeds.producerOf(req.cameraId, req.kind);
       return peer.consume(req.transportId, producer, router, req.rtpCapabilities as RtpCapabilities);
@@ -93,6 +134,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
     onRequest(socket, 'camera:watch', WatchCamerasRequestSchema, log, async ({ cameraIds }) => {
       authorize(principal, 'cameras:view');
+      for (const id of new Set(cameraIds)) authorize(principal, 'cameras:view', cameraResource(await registry.get(id)));
       await demand.holdOnly(socket.id, cameraIds);
       return null;
     });

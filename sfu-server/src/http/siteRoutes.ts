@@ -1,0 +1,112 @@
+import express from 'express';
+import { AppError, MeetingIdSchema, MeetingInputSchema, SiteSchema, TownshipSchema, type SiteView } from '@county/shared';
+import { authorize, can } from '../auth/permissions';
+import type { AuditLog } from '../audit/AuditLog';
+import type { CameraRegistry } from '../cameras/CameraRegistry';
+import type { SiteDirectory } from '../cameras/SiteDirectory';
+import type { MeetingStore } from '../meetings/MeetingStore';
+import { audited, body, parse, principal, route } from './route';
+
+/** Townships, sites and meetings, each list cut to what the principal may see. */
+export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistry; meetings: MeetingStore; audit: AuditLog }): express.Router {
+  const { sites, audit } = deps;
+  const router = express.Router();
+
+  router.get(
+    '/townships',
+    route(async (_req, res) => {
+      const p = principal(res);
+      authorize(p, 'cameras:view');
+      const visibleSites = (await sites.sites()).filter((s) => can(p, 'cameras:view', { kind: 'site', townshipId: s.townshipId, siteId: s.id }));
+      const townshipIds = new Set(visibleSites.map((s) => s.townshipId));
+      res.json(
+        (await sites.townships()).filter((t) => can(p, 'cameras:view', { kind: 'township', townshipId: t.id }) || townshipIds.has(t.id)),
+      );
+    }),
+  );
+
+  router.post(
+    '/townships',
+    route(async (req, res) => {
+      const input = body(TownshipSchema, req);
+      const t = await audited(audit, req, res, 'township.add', input.id, async () => {
+        authorize(principal(res), 'cameras:manage');
+        return sites.addTownship(input);
+      });
+      res.status(201).json(t);
+    }),
+  );
+
+  router.get(
+    '/sites',
+    route(async (_req, res) => {
+      const p = principal(res);
+      authorize(p, 'cameras:view');
+      const cameras = await deps.registry.list();
+      const views: SiteView[] = (await sites.sites())
+        .filter((s) => can(p, 'cameras:view', { kind: 'site', townshipId: s.townshipId, siteId: s.id }))
+        .map((s) => ({
+          ...s,
+          streams: cameras.filter((c) => c.siteId === s.id).map((c) => ({ cameraId: c.id, kind: c.kind, status: c.status })),
+        }));
+      res.json(views);
+    }),
+  );
+
+  router.post(
+    '/sites',
+    route(async (req, res) => {
+      const input = body(SiteSchema, req);
+      const s = await audited(audit, req, res, 'site.add', input.id, async () => {
+        authorize(principal(res), 'cameras:manage');
+        return sites.addSite(input);
+      });
+      res.status(201).json(s);
+    }),
+  );
+
+  router.get(
+    '/meetings',
+    route(async (_req, res) => {
+      const p = principal(res);
+      authorize(p, 'meetings:join');
+      res.json((await deps.meetings.list()).filter((m) => can(p, 'meetings:join', { kind: 'meeting', townshipIds: m.townshipIds })));
+    }),
+  );
+
+  router.get(
+    '/meetings/:id',
+    route(async (req, res) => {
+      const m = await deps.meetings.get(parse(MeetingIdSchema, req.params.id));
+      authorize(principal(res), 'meetings:join', { kind: 'meeting', townshipIds: m.townshipIds });
+      res.json(m);
+    }),
+  );
+
+  router.post(
+    '/meetings',
+    route(async (req, res) => {
+      const input = body(MeetingInputSchema, req);
+      const m = await audited(audit, req, res, 'meeting.create', input.id, async () => {
+        const p = principal(res);
+        authorize(p, 'meetings:manage');
+        for (const t of input.townshipIds) if (!(await sites.township(t))) throw new AppError('bad_request', `unknown township ${t}`);
+        return deps.meetings.create({ ...input, createdBy: p.username, createdAt: new Date().toISOString() });
+      });
+      res.status(201).json(m);
+    }),
+  );
+
+  router.delete(
+    '/meetings/:id',
+    route(async (req, res) => {
+      const id = parse(MeetingIdSchema, req.params.id);
+      await audited(audit, req, res, 'meeting.delete', id, async () => {
+        authorize(principal(res), 'meetings:manage');
+        await deps.meetings.remove(id);
+      });
+      res.status(204).end();
+    }),
+  );
+  return router;
+}

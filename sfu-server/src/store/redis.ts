@@ -1,0 +1,39 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { AppError } from '@county/shared';
+import type { Logger } from '@county/shared/node';
+
+/**
+ * One ioredis connection from REDIS_URL (`redis://`, `rediss://` or `unix:///path.sock`).
+ * Commands fail fast while Redis is down (no offline queue), so a request is answered
+ * "unavailable" instead of hanging, and nothing is acknowledged that Redis did not take.
+ */
+export function connectRedis(url: string, logger: Logger): Redis {
+  const options: RedisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    // Reconnect quickly and forever: Redis coming back must not need a server restart.
+    retryStrategy: (times) => Math.min(100 * times, 2000),
+    lazyConnect: true,
+  };
+  const redis = url.startsWith('unix://') ? new Redis({ ...options, path: url.slice('unix://'.length) }) : new Redis(url, options);
+  let down = false;
+  redis.on('error', (err: Error) => {
+    if (!down) logger.error({ err: { message: err.message } }, 'redis connection error');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis connection back');
+    down = false;
+  });
+  return redis;
+}
+
+/** Turns a Redis failure into the one error type: the client hears "unavailable", the log the cause. */
+export async function stored<T>(what: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('unavailable', `storage unavailable (${what}); nothing was changed, try again`);
+  }
+}
