@@ -1,18 +1,19 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { describeIssues, ROLES, UserInputSchema, type Role, type UserInput } from '@county/shared';
+import { ROLES, UserInputSchema, type Role, type UserInput } from '@county/shared';
 import type { Directory } from './useDirectory';
 
 /** The form's fields as UserInput: a township only for role township, sites only for an inspector. */
 function readInput(form: FormData, role: Role): Partial<Record<keyof UserInput, unknown>> {
   const text = (name: string) => String(form.get(name) ?? '').trim();
+  const siteIds = form.getAll('siteIds').map(String);
   return {
     username: text('username'),
     password: String(form.get('password') ?? ''),
     role,
     displayName: text('displayName') || undefined,
     townshipId: role === 'township' ? text('townshipId') || undefined : undefined,
-    siteIds: role === 'inspector' ? form.getAll('siteIds').map(String) : undefined,
+    siteIds: role === 'inspector' && siteIds.length ? siteIds : undefined,
   };
 }
 
@@ -30,7 +31,8 @@ export function UserForm({ directory, onCreate }: { directory: Directory; onCrea
     const form = e.currentTarget;
     const parsed = UserInputSchema.safeParse(readInput(new FormData(form), role));
     if (!parsed.success) {
-      setInvalid(`${t('errors.bad_request')}: ${describeIssues(parsed.error.issues)}`);
+      // The schema's messages name their field already.
+      setInvalid(`${t('errors.bad_request')}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
       return;
     }
     setInvalid(undefined);
@@ -46,7 +48,7 @@ export function UserForm({ directory, onCreate }: { directory: Directory; onCrea
       <h2>{t('users.add')}</h2>
       <label>
         {t('users.username')}
-        <input name="username" required autoCapitalize="none" spellCheck={false} />
+        <input name="username" required autoComplete="off" autoCapitalize="none" spellCheck={false} />
       </label>
       <label>
         {t('users.displayName')}

@@ -11,11 +11,13 @@ export type SessionState =
 interface Access {
   token: string;
   expiresAtMs: number;
+  /** Refreshed before it is sent when it has less than this left. */
+  marginMs: number;
 }
 
 /** Refresh this long before the token expires. */
 const REFRESH_LEAD_MS = 60_000;
-/** A token closer than this to its expiry is refreshed before it is sent. */
+/** A token closer than this (or a quarter of its lifetime) to its expiry is refreshed before it is sent. */
 const MIN_VALIDITY_MS = 10_000;
 /** While the server cannot be reached: retry after 1, 2, 5, then every 10 s. */
 const RETRY_MS = [1000, 2000, 5000, 10_000];
@@ -26,9 +28,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => window.setTimeout(r
  * Refresh tokens rotate: two tabs refreshing with the same cookie would sign each other out.
  * The Web Locks API queues them across tabs (it exists only in secure contexts: https, localhost).
  */
+const hasLocks = () => (navigator as Partial<Navigator>).locks !== undefined;
 async function oneTabAtATime<T>(fn: () => Promise<T>): Promise<T> {
-  const locks = (navigator as Partial<Navigator>).locks;
-  return locks ? await locks.request('cv-refresh', fn) : await fn();
+  return hasLocks() ? await navigator.locks.request('cv-refresh', fn) : await fn();
 }
 
 /**
@@ -102,7 +104,7 @@ export class Session {
   /** The access token, refreshed first when it is about to expire; undefined when signed out. */
   async freshToken(): Promise<string | undefined> {
     const access = this.#access;
-    if (access && access.expiresAtMs - Date.now() > MIN_VALIDITY_MS) return access.token;
+    if (access && access.expiresAtMs - Date.now() > access.marginMs) return access.token;
     if (this.#state.status === 'signed-out') return undefined;
     // An unreachable server: send what we have; the request fails and says why.
     await this.refresh().catch(() => undefined);
@@ -121,9 +123,10 @@ export class Session {
   }
 
   async #refreshOnce(): Promise<boolean> {
-    // A second try on 401: another tab (without Web Locks) may just have rotated the cookie.
     const epoch = this.#epoch;
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // Without Web Locks, a 401 may mean another tab just rotated the cookie: try its successor.
+    const attempts = hasLocks() ? 1 : 2;
+    for (let attempt = 0; attempt < attempts; attempt++) {
       const res = await send('/api/refresh', { method: 'POST', json: {} });
       if (epoch !== this.#epoch) return this.#state.status === 'signed-in';
       if (res.ok) {
@@ -142,8 +145,8 @@ export class Session {
     const serverNow = Date.parse(res.headers.get('date') ?? '');
     const skew = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
     const expiresAtMs = Date.parse(body.expiresAt) - skew;
-    this.#access = { token: body.token, expiresAtMs };
     const lifetime = expiresAtMs - Date.now();
+    this.#access = { token: body.token, expiresAtMs, marginMs: Math.min(MIN_VALIDITY_MS, lifetime / 4) };
     this.#schedule(Math.max(lifetime - REFRESH_LEAD_MS, lifetime / 2));
     this.#set({ status: 'signed-in', user: body.user });
     return body.user;

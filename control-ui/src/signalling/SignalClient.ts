@@ -14,16 +14,16 @@ export interface SocketAuth {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/** Between attempts to get a token the server accepts: 0 s, then 1, 2, … up to 5 s. */
-const REAUTH_STEP_MS = 1000;
-const REAUTH_MAX_MS = 5000;
+/** Between attempts after a refused handshake: 0 s, then 1, 2, … up to 5 s. */
+const RETRY_STEP_MS = 1000;
+const RETRY_MAX_MS = 5000;
 
 /** The browser's socket.io link: typed requests that resolve or throw RequestError. */
 export class SignalClient {
   readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   readonly #auth: SocketAuth;
-  #reauthTimer?: number;
-  #reauthFailures = 0;
+  #retryTimer?: number;
+  #failures = 0;
   #closed = false;
 
   constructor(url?: string, auth: SocketAuth = session) {
@@ -36,16 +36,16 @@ export class SignalClient {
     };
     this.socket = url ? io(url, opts) : io(opts);
     this.socket.on('connect', () => {
-      this.#reauthFailures = 0;
+      this.#failures = 0;
     });
     // socket.io does not retry a handshake the server refused, nor a socket it dropped (a
-    // session ended): refresh and connect again. A revoked session fails the refresh and the
-    // app signs out.
+    // session ended): refresh the token when it was refused, and connect again. A revoked
+    // session fails the refresh and the app signs out.
     this.socket.on('connect_error', (err) => {
-      if (err.message === 'unauthorized') this.#reauthenticate();
+      if (!this.socket.active) this.#reconnect(err.message === 'unauthorized');
     });
     this.socket.on('disconnect', (reason) => {
-      if (reason === 'io server disconnect') this.#reauthenticate();
+      if (reason === 'io server disconnect') this.#reconnect(true);
     });
   }
 
@@ -62,22 +62,22 @@ export class SignalClient {
 
   close(): void {
     this.#closed = true;
-    window.clearTimeout(this.#reauthTimer);
+    window.clearTimeout(this.#retryTimer);
     this.socket.close();
   }
 
-  #reauthenticate(): void {
-    if (this.#closed || this.#reauthTimer !== undefined) return;
-    const delay = Math.min(REAUTH_MAX_MS, REAUTH_STEP_MS * this.#reauthFailures++);
-    this.#reauthTimer = window.setTimeout(() => {
-      this.#auth.refresh().then(
+  #reconnect(refresh: boolean): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_STEP_MS * this.#failures++);
+    this.#retryTimer = window.setTimeout(() => {
+      (refresh ? this.#auth.refresh() : Promise.resolve(true)).then(
         (ok) => {
-          this.#reauthTimer = undefined;
+          this.#retryTimer = undefined;
           if (ok && !this.#closed) this.socket.connect();
         },
         () => {
-          this.#reauthTimer = undefined; // the server is unreachable: try again
-          this.#reauthenticate();
+          this.#retryTimer = undefined; // the server is unreachable: try again
+          this.#reconnect(refresh);
         },
       );
     }, delay);
