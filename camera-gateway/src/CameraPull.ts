@@ -3,6 +3,7 @@ import { redactUrl, type CameraAssignment, type IngestHealthReport } from '@coun
 import type { Logger } from '@county/shared/node';
 import { Backoff } from './Backoff';
 import { pullArgs } from './ffmpeg/ffmpegArgs';
+import { classifyFailure, type FailureContext } from './ffmpeg/failure';
 import { planPull, type PullPlan } from './ffmpeg/plan';
 import { probeCamera, probeSplitKeyframes, type StreamProbe } from './ffmpeg/probe';
 import { ProgressReader } from './ffmpeg/progress';
@@ -31,17 +32,18 @@ function clean(line: string): string {
   return redactUrl(line.trim().replace(/^rtsps?:\/\/\S+?: /i, '')).slice(0, 300);
 }
 
-/** Keeps the last stderr line of ffmpeg, credentials removed, to explain a failure. */
+/** Keeps ffmpeg's last few stderr lines, credentials removed, to explain a failure (in the log). */
 function stderrTail(child: ChildProcess): () => string {
-  let last = '';
+  const last: string[] = [];
   let partial = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     const parts = (partial + chunk).split(/\r?\n/);
     partial = parts.pop() ?? '';
-    for (const l of parts) if (l.trim()) last = clean(l);
+    for (const l of parts) if (l.trim()) last.push(clean(l));
+    last.splice(0, last.length - 3);
   });
-  return () => last || (partial.trim() ? clean(partial) : '');
+  return () => [...last, ...(partial.trim() ? [clean(partial)] : [])].join('\n');
 }
 
 /**
@@ -60,6 +62,8 @@ export class CameraPull {
   #probedAt = 0;
   #quickAudioFailures = 0;
   #audioDisabled = false;
+  /** The SFU ingest the running ffmpeg feeds (messages about it name it). */
+  #generation: number | undefined;
   readonly #backoff: Backoff;
   restarts = 0;
   /** Last probe and plan (for health and tests). */
@@ -77,7 +81,14 @@ export class CameraPull {
   }
 
   start(): void {
-    void this.#run();
+    this.#runLogged();
+  }
+
+  #runLogged(): void {
+    this.#run().catch((err: unknown) => {
+      this.logger.error({ err, cameraId: this.camera.id }, 'camera pull failed unexpectedly');
+      this.#retry('gateway error (see its log)', (err as Error).message);
+    });
   }
 
   /** The running ffmpeg's pid (tests check it is gone after stop). */
@@ -89,9 +100,12 @@ export class CameraPull {
     this.#timer = undefined;
     if (this.#stopped) return;
     const cameraId = this.camera.id;
+    this.#generation = undefined;
     this.sfu.report({ cameraId, state: 'connecting' });
     let plan: PullPlan;
-    let point;
+    let opened;
+    let stage: FailureContext['stage'] = 'probe';
+    const attemptAt = Date.now();
     try {
       const now = Date.now();
       if (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS) {
@@ -108,18 +122,22 @@ export class CameraPull {
       if (this.#audioDisabled) plan = { ...plan, audio: false };
       this.plan = plan;
       if (this.#stopped) return;
-      point = await this.sfu.open(cameraId, plan.audio);
+      stage = 'sfu';
+      opened = await this.sfu.open(cameraId, plan.audio);
     } catch (err) {
-      this.#retry((err as Error).message);
+      const detail = (err as Error).message;
+      this.#retry(classifyFailure(detail, { stage, elapsedMs: Date.now() - attemptAt }), detail);
       return;
     }
+    const { point, source } = opened;
     if (this.#stopped) {
-      await this.sfu.close(cameraId).catch(() => undefined);
+      await this.sfu.close(cameraId, point.generation).catch(() => undefined);
       return;
     }
+    this.#generation = point.generation;
 
     const startedAt = Date.now();
-    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point), {
+    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -139,7 +157,7 @@ export class CameraPull {
 
     this.#exited = new Promise<void>((resolve) => {
       let done = false;
-      const finish = (why: string) => {
+      const finish = (why: string, stage: FailureContext['stage']) => {
         if (done) return;
         done = true;
         clearInterval(this.#healthTimer);
@@ -153,11 +171,12 @@ export class CameraPull {
           this.#audioDisabled = true;
           this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'ffmpeg keeps failing with audio: pulling video only');
         }
-        void this.sfu.close(cameraId).catch(() => undefined);
-        this.#retry(lastError() || why);
+        void this.sfu.close(cameraId, point.generation).catch(() => undefined);
+        const detail = lastError() || why;
+        this.#retry(classifyFailure(detail, { stage, hadFrames: this.#lastFrameAt >= startedAt, elapsedMs: ran }), detail, point.generation);
       };
-      child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`));
-      child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`));
+      child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`, 'start'));
+      child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`, 'pull'));
     });
   }
 
@@ -177,26 +196,38 @@ export class CameraPull {
     };
   }
 
-  #retry(reason: string): void {
+  /** `reason` (one of CAMERA_FAILURE_REASONS) goes to the SFU; `detail`, the raw text, only to the log. */
+  #retry(reason: string, detail: string, generation?: number): void {
     if (this.#stopped) return;
     const next = this.#backoff.next();
     const recent = Date.now() - this.#lastFrameAt < RECENT_MS;
     const delay = recent ? Math.min(next, RECENT_MAX_DELAY_MS - Math.random() * 500) : next;
     this.restarts++;
-    this.logger.warn({ cameraId: this.camera.id, reason, retryInMs: delay }, 'camera offline');
-    this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason });
-    this.#timer = setTimeout(() => void this.#run(), delay);
+    this.logger.warn({ cameraId: this.camera.id, reason, detail: redactUrl(detail), retryInMs: delay }, 'camera offline');
+    this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason, generation });
+    this.#timer = setTimeout(() => this.#runLogged(), delay);
   }
 
-  /** Ends the running ffmpeg; the usual retry probes, opens a new ingest point and starts again. */
-  restart(reason: string): void {
+  /**
+   * Ends the running ffmpeg; the usual retry probes, opens a new ingest point and starts again.
+   * With `generation`: only if ffmpeg still feeds that ingest (a late message about an older one is ignored).
+   */
+  restart(reason: string, generation?: number): void {
     const child = this.#child;
     if (this.#stopped || !child) return;
+    if (generation !== undefined && generation !== this.#generation) return;
     this.logger.info({ cameraId: this.camera.id, reason }, 'restarting camera pull');
     child.kill('SIGTERM');
     // A hung ffmpeg (stopped, or stuck in I/O) may ignore SIGTERM.
     const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     child.once('close', () => clearTimeout(killer));
+  }
+
+  /** The SFU's word on which ingest it holds for this camera: if not the one ffmpeg feeds, start again. */
+  confirm(generation: number | undefined): void {
+    if (this.#child && this.#generation !== undefined && generation !== this.#generation) {
+      this.restart(`the SFU no longer has ingest ${this.#generation}`);
+    }
   }
 
   async stop(): Promise<void> {

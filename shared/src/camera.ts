@@ -184,6 +184,7 @@ export const CAMERA_FAILURE_REASONS = [
   'camera error (RTSP 5xx)',
   'not an RTSP server / invalid data',
   'TLS handshake failed',
+  'connection failed (I/O error)',
   'no video stream',
   'unsupported codec',
   'camera stopped sending',
