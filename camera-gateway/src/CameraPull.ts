@@ -62,6 +62,8 @@ export class CameraPull {
   #probedAt = 0;
   #quickAudioFailures = 0;
   #audioDisabled = false;
+  /** The SFU ingest the running ffmpeg feeds (messages about it name it). */
+  #generation: number | undefined;
   readonly #backoff: Backoff;
   restarts = 0;
   /** Last probe and plan (for health and tests). */
@@ -79,7 +81,14 @@ export class CameraPull {
   }
 
   start(): void {
-    void this.#run();
+    this.#runLogged();
+  }
+
+  #runLogged(): void {
+    this.#run().catch((err: unknown) => {
+      this.logger.error({ err, cameraId: this.camera.id }, 'camera pull failed unexpectedly');
+      this.#retry('gateway error (see its log)', (err as Error).message);
+    });
   }
 
   /** The running ffmpeg's pid (tests check it is gone after stop). */
@@ -91,9 +100,10 @@ export class CameraPull {
     this.#timer = undefined;
     if (this.#stopped) return;
     const cameraId = this.camera.id;
+    this.#generation = undefined;
     this.sfu.report({ cameraId, state: 'connecting' });
     let plan: PullPlan;
-    let point;
+    let opened;
     let stage: FailureContext['stage'] = 'probe';
     const attemptAt = Date.now();
     try {
@@ -113,19 +123,21 @@ export class CameraPull {
       this.plan = plan;
       if (this.#stopped) return;
       stage = 'sfu';
-      point = await this.sfu.open(cameraId, plan.audio);
+      opened = await this.sfu.open(cameraId, plan.audio);
     } catch (err) {
       const detail = (err as Error).message;
       this.#retry(classifyFailure(detail, { stage, elapsedMs: Date.now() - attemptAt }), detail);
       return;
     }
+    const { point, source } = opened;
     if (this.#stopped) {
-      await this.sfu.close(cameraId).catch(() => undefined);
+      await this.sfu.close(cameraId, point.generation).catch(() => undefined);
       return;
     }
+    this.#generation = point.generation;
 
     const startedAt = Date.now();
-    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point), {
+    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -159,9 +171,9 @@ export class CameraPull {
           this.#audioDisabled = true;
           this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'ffmpeg keeps failing with audio: pulling video only');
         }
-        void this.sfu.close(cameraId).catch(() => undefined);
+        void this.sfu.close(cameraId, point.generation).catch(() => undefined);
         const detail = lastError() || why;
-        this.#retry(classifyFailure(detail, { stage, hadFrames: this.#lastFrameAt >= startedAt, elapsedMs: ran }), detail);
+        this.#retry(classifyFailure(detail, { stage, hadFrames: this.#lastFrameAt >= startedAt, elapsedMs: ran }), detail, point.generation);
       };
       child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`, 'start'));
       child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`, 'pull'));
@@ -185,26 +197,37 @@ export class CameraPull {
   }
 
   /** `reason` (one of CAMERA_FAILURE_REASONS) goes to the SFU; `detail`, the raw text, only to the log. */
-  #retry(reason: string, detail: string): void {
+  #retry(reason: string, detail: string, generation?: number): void {
     if (this.#stopped) return;
     const next = this.#backoff.next();
     const recent = Date.now() - this.#lastFrameAt < RECENT_MS;
     const delay = recent ? Math.min(next, RECENT_MAX_DELAY_MS - Math.random() * 500) : next;
     this.restarts++;
     this.logger.warn({ cameraId: this.camera.id, reason, detail: redactUrl(detail), retryInMs: delay }, 'camera offline');
-    this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason });
-    this.#timer = setTimeout(() => void this.#run(), delay);
+    this.sfu.report({ cameraId: this.camera.id, state: 'offline', reason, generation });
+    this.#timer = setTimeout(() => this.#runLogged(), delay);
   }
 
-  /** Ends the running ffmpeg; the usual retry probes, opens a new ingest point and starts again. */
-  restart(reason: string): void {
+  /**
+   * Ends the running ffmpeg; the usual retry probes, opens a new ingest point and starts again.
+   * With `generation`: only if ffmpeg still feeds that ingest (a late message about an older one is ignored).
+   */
+  restart(reason: string, generation?: number): void {
     const child = this.#child;
     if (this.#stopped || !child) return;
+    if (generation !== undefined && generation !== this.#generation) return;
     this.logger.info({ cameraId: this.camera.id, reason }, 'restarting camera pull');
     child.kill('SIGTERM');
     // A hung ffmpeg (stopped, or stuck in I/O) may ignore SIGTERM.
     const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     child.once('close', () => clearTimeout(killer));
+  }
+
+  /** The SFU's word on which ingest it holds for this camera: if not the one ffmpeg feeds, start again. */
+  confirm(generation: number | undefined): void {
+    if (this.#child && this.#generation !== undefined && generation !== this.#generation) {
+      this.restart(`the SFU no longer has ingest ${this.#generation}`);
+    }
   }
 
   async stop(): Promise<void> {

@@ -7,14 +7,29 @@ import {
   type GatewayToServerEvents,
   type IngestHealthReport,
   type IngestPoint,
+  type IngestRef,
   type IngestStateReport,
+  type RtpSource,
   type ServerToGatewayEvents,
 } from '@county/shared';
+import { SourcePorts } from './SourcePorts';
+
+/** The gateway's own ports per stream: ffmpeg must send from exactly these. */
+export interface IngestSource {
+  video: RtpSource;
+  audio?: RtpSource;
+}
+
+/** An ingest the SFU opened: where to send (`point`) and where to send from (`source`). */
+export interface OpenedIngest {
+  point: IngestPoint;
+  source: IngestSource;
+}
 
 /** What a CameraPull needs from the SFU. */
 export interface IngestClient {
-  open(cameraId: string, audio: boolean): Promise<IngestPoint>;
-  close(cameraId: string): Promise<void>;
+  open(cameraId: string, audio: boolean): Promise<OpenedIngest>;
+  close(cameraId: string, generation: number): Promise<void>;
   report(report: IngestStateReport): void;
   health(report: IngestHealthReport): void;
 }
@@ -29,6 +44,7 @@ function unwrap<T>(ack: Ack<T>): T {
 /** The gateway's socket.io link to the SFU's /ingest namespace. Reconnects by itself. */
 export class SfuIngestClient implements IngestClient {
   readonly socket: Socket<ServerToGatewayEvents, GatewayToServerEvents>;
+  readonly #ports = new SourcePorts();
 
   constructor(sfuUrl: string, token: string, gatewayId: string) {
     this.socket = io(new URL(INGEST_NAMESPACE, sfuUrl).toString(), {
@@ -42,17 +58,23 @@ export class SfuIngestClient implements IngestClient {
     this.socket.on('ingest:assign', listener);
   }
 
-  onLost(listener: (cameraId: string) => void): void {
-    this.socket.on('ingest:lost', ({ cameraId }) => listener(cameraId));
+  onLost(listener: (lost: IngestRef) => void): void {
+    this.socket.on('ingest:lost', listener);
   }
 
-  async open(cameraId: string, audio: boolean): Promise<IngestPoint> {
-    return unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId, audio }));
+  async open(cameraId: string, audio: boolean): Promise<OpenedIngest> {
+    // Not buffered for later: an ingest opened after we gave up waiting would feed nobody.
+    if (!this.socket.connected) throw new AppError('unavailable', 'not connected to the SFU');
+    const source: IngestSource = { video: await this.#ports.pair() };
+    if (audio) source.audio = await this.#ports.pair();
+    const point = unwrap<IngestPoint>(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId, ...source }));
+    return { point, source };
   }
 
-  async close(cameraId: string): Promise<void> {
+  async close(cameraId: string, generation: number): Promise<void> {
+    // While away, the `offline` report (which names the generation) closes it on return.
     if (!this.socket.connected) return;
-    unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:close', { cameraId }));
+    unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:close', { cameraId, generation }));
   }
 
   report(report: IngestStateReport): void {

@@ -1,12 +1,20 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { GatewayIdSchema } from '@county/shared';
 import { loadEnv } from '@county/shared/node';
+
+/** The host name as a gateway id ("GW-01.county.local" -> "gw-01-county-local"). */
+function hostGatewayId(): string {
+  const slug = os.hostname().toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+/, '').slice(0, 64);
+  return slug || 'gateway';
+}
 
 const EnvSchema = z.object({
   /** The SFU whose /ingest namespace assigns cameras to this gateway. */
   SFU_URL: z.url().default('http://127.0.0.1:8080'),
   GATEWAY_TOKEN: z.string().min(16, 'GATEWAY_TOKEN: at least 16 characters'),
-  GATEWAY_ID: z.string().min(1).max(64).default(os.hostname()),
+  /** This gateway's stable name: the SFU places cameras by it, so keep it across restarts. */
+  GATEWAY_ID: GatewayIdSchema.default(hostGatewayId()),
   FFMPEG_PATH: z.string().optional(),
 });
 

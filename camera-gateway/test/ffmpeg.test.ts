@@ -11,45 +11,47 @@ import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 
 const point: IngestPoint = {
   cameraId: 'c1',
+  generation: 7,
   video: { ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40003, payloadType: 96, ssrc: 1234 },
   audio: { ip: '127.0.0.1', rtpPort: 40004, rtcpPort: 40005, payloadType: 100, ssrc: 5678 },
 };
+const from = { video: { rtpPort: 50002, rtcpPort: 50003 }, audio: { rtpPort: 50004, rtcpPort: 50005 } };
 const copy: PullPlan = { video: { mode: 'copy' }, audio: false };
 
 describe('pullArgs', () => {
   const after = (args: string[], flag: string, from = 0) => args[args.indexOf(flag, from) + 1];
 
   it('pulls over TCP, copies H.264 and sends RTP with the SFU-given ssrc, payload type and RTCP port', () => {
-    const args = pullArgs('rtsp://u:p@cam/x', copy, point);
+    const args = pullArgs('rtsp://u:p@cam/x', copy, point, from);
     expect(after(args, '-rtsp_transport')).toBe('tcp');
     expect(after(args, '-i')).toBe('rtsp://u:p@cam/x');
     expect(after(args, '-c:v')).toBe('copy');
     expect(after(args, '-ssrc')).toBe('1234');
     expect(after(args, '-payload_type')).toBe('96');
-    expect(args.at(-1)).toBe('rtp://127.0.0.1:40002?rtcpport=40003&pkt_size=1200');
+    expect(args.at(-1)).toBe('rtp://127.0.0.1:40002?rtcpport=40003&localrtpport=50002&localrtcpport=50003&pkt_size=1200');
     expect(args).not.toContain('0:a:0');
   });
 
   it('re-encodes to Constrained Baseline H.264 without B-frames, a keyframe a second, and audio to Opus', () => {
-    const args = pullArgs('rtsp://cam/x', { video: { mode: 'transcode', reason: 'HEVC', fps: 15 }, audio: true }, point);
+    const args = pullArgs('rtsp://cam/x', { video: { mode: 'transcode', reason: 'HEVC', fps: 15 }, audio: true }, point, from);
     expect(after(args, '-c:v')).toBe('libx264');
     expect(after(args, '-profile:v')).toBe('baseline');
     expect(after(args, '-bf')).toBe('0');
     expect(after(args, '-g')).toBe('15');
     expect(after(args, '-c:a')).toBe('libopus');
-    expect(args.at(-1)).toBe('rtp://127.0.0.1:40004?rtcpport=40005&pkt_size=1200');
+    expect(args.at(-1)).toBe('rtp://127.0.0.1:40004?rtcpport=40005&localrtpport=50004&localrtcpport=50005&pkt_size=1200');
     expect(after(args, '-ssrc', args.indexOf('-c:a'))).toBe('5678');
   });
 
   it('keeps a hostile url as one argv element', () => {
     const url = 'rtsp://cam/x -f null -y /tmp/owned';
-    const args = pullArgs(url, copy, point);
+    const args = pullArgs(url, copy, point, from);
     expect(args.filter((a: string) => a === url)).toHaveLength(1);
     expect(args).not.toContain('/tmp/owned');
   });
 
   it('brackets an IPv6 ingest address', () => {
-    expect(pullArgs('rtsp://cam/x', copy, { ...point, video: { ...point.video, ip: '::1' } }).at(-1)).toMatch(/^rtp:\/\/\[::1\]:40002\?/);
+    expect(pullArgs('rtsp://cam/x', copy, { ...point, video: { ...point.video, ip: '::1' } }, from).at(-1)).toMatch(/^rtp:\/\/\[::1\]:40002\?/);
   });
 });
 

@@ -15,7 +15,7 @@ import type {
   RtpCapabilities,
   RtpParameters,
 } from 'mediasoup-client/types';
-import { CameraIdSchema, type CameraHealth, type CameraId, type CameraView } from './camera';
+import { CameraIdSchema, slugSchema, type CameraHealth, type CameraId, type CameraView } from './camera';
 import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
 
@@ -105,16 +105,47 @@ export interface ServerToClientEvents {
 
 // ---- gateway namespace `/ingest` -------------------------------------------------------
 
-/** What the SFU wants a gateway to pull. The URL may carry credentials: gateway-only. */
+/**
+ * A gateway's stable name (its GATEWAY_ID, in the handshake's `auth.gatewayId`): cameras are
+ * placed by it, so a gateway whose link blips keeps its cameras.
+ */
+export const GatewayIdSchema = slugSchema('gateway id');
+export type GatewayId = z.infer<typeof GatewayIdSchema>;
+
+/** One ingest of a camera: every `ingest:open` makes a new generation; messages name the one they mean. */
+export const IngestGenerationSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/**
+ * What the SFU wants a gateway to pull. The URL may carry credentials: gateway-only.
+ * `generation`: the live ingest the SFU holds for this camera, if any; a gateway whose pull
+ * feeds another one (the SFU restarted, or dropped it while the gateway was away) restarts it.
+ */
 export interface CameraAssignment {
   id: CameraId;
   url: string;
+  generation?: number;
 }
 
+/** Names one ingest of a camera: a late close of an old ingest cannot close the new one. */
+export const IngestRefSchema = z.strictObject({ cameraId: CameraIdSchema, generation: IngestGenerationSchema });
+export type IngestRef = z.infer<typeof IngestRefSchema>;
 export const CameraRefSchema = z.strictObject({ cameraId: CameraIdSchema });
 export type CameraRef = z.infer<typeof CameraRefSchema>;
-/** `audio`: the camera sends audio and the gateway will send it as Opus. */
-export const OpenIngestRequestSchema = z.strictObject({ cameraId: CameraIdSchema, audio: z.boolean() });
+
+const UdpPortSchema = z.number().int().min(1).max(65535);
+/**
+ * The gateway's own UDP ports one stream leaves from (RTP and RTCP). The SFU accepts that
+ * stream only from these ports at the gateway's address: a stray sender on the LAN cannot
+ * take the ingest over.
+ */
+export const RtpSourceSchema = z.strictObject({ rtpPort: UdpPortSchema, rtcpPort: UdpPortSchema });
+export type RtpSource = z.infer<typeof RtpSourceSchema>;
+/** `audio` present: the camera sends audio and the gateway will send it as Opus from these ports. */
+export const OpenIngestRequestSchema = z.strictObject({
+  cameraId: CameraIdSchema,
+  video: RtpSourceSchema,
+  audio: RtpSourceSchema.optional(),
+});
 export type OpenIngestRequest = z.infer<typeof OpenIngestRequestSchema>;
 
 /** Where the gateway sends one RTP stream, and how it must stamp it. */
@@ -129,6 +160,7 @@ export interface RtpEndpoint {
 /** One camera's ingest: H.264 video, and Opus audio when the camera has audio. */
 export interface IngestPoint {
   cameraId: CameraId;
+  generation: number;
   video: RtpEndpoint;
   audio?: RtpEndpoint;
 }
@@ -148,16 +180,18 @@ export const IngestHealthReportSchema = z.strictObject({
 });
 export type IngestHealthReport = z.infer<typeof IngestHealthReportSchema>;
 
+/** `generation`: the ingest the report is about (none before one was opened); an older one's report is ignored. */
 export const IngestStateReportSchema = z.strictObject({
   cameraId: CameraIdSchema,
   state: z.enum(['connecting', 'offline']),
   reason: z.string().max(500).optional(),
+  generation: IngestGenerationSchema.optional(),
 });
 export type IngestStateReport = z.infer<typeof IngestStateReportSchema>;
 
 export interface GatewayToServerEvents {
   'ingest:open': (req: OpenIngestRequest, ack: AckFn<IngestPoint>) => void;
-  'ingest:close': (req: CameraRef, ack: AckFn<null>) => void;
+  'ingest:close': (req: IngestRef, ack: AckFn<null>) => void;
   'ingest:state': (report: IngestStateReport) => void;
   'ingest:health': (report: IngestHealthReport) => void;
 }
@@ -165,8 +199,8 @@ export interface GatewayToServerEvents {
 export interface ServerToGatewayEvents {
   /** The complete set of cameras this gateway must pull; sent on connect and on each change. */
   'ingest:assign': (cameras: CameraAssignment[]) => void;
-  /** The camera's ingest point is gone (its media worker died): restart the pull. */
-  'ingest:lost': (msg: { cameraId: CameraId }) => void;
+  /** That ingest is gone (its media worker died, or no media arrived): restart the pull. */
+  'ingest:lost': (msg: IngestRef) => void;
 }
 
 export const INGEST_NAMESPACE = '/ingest';

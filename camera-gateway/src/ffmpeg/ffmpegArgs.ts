@@ -1,4 +1,4 @@
-import type { IngestPoint, RtpEndpoint } from '@county/shared';
+import type { IngestPoint, RtpEndpoint, RtpSource } from '@county/shared';
 import { TRANSCODE_GOP_SECONDS, type PullPlan } from './plan';
 
 /** Seconds of silence from the camera before ffmpeg gives up (then we restart it). */
@@ -6,13 +6,14 @@ export const RTSP_IO_TIMEOUT_S = 5;
 /** Keeps every RTP packet under a typical path MTU; mediasoup forwards packets as they are. */
 export const RTP_PACKET_SIZE = 1200;
 
-function rtpOutput(p: RtpEndpoint): string[] {
+/** RTP out to the SFU, sent from the ports declared when opening the ingest (the SFU takes no other). */
+function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
   const host = p.ip.includes(':') ? `[${p.ip}]` : p.ip;
   return [
     '-f', 'rtp',
     '-ssrc', String(p.ssrc),
     '-payload_type', String(p.payloadType),
-    `rtp://${host}:${p.rtpPort}?rtcpport=${p.rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`,
+    `rtp://${host}:${p.rtpPort}?rtcpport=${p.rtcpPort}&localrtpport=${from.rtpPort}&localrtcpport=${from.rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`,
   ];
 }
 
@@ -38,7 +39,7 @@ function videoCodec(plan: PullPlan): string[] {
  * audio stream as Opus, each out as RTP to the SFU. `-progress` reports fps on stdout.
  * The camera URL is a single argv element after -i: no shell, no option injection.
  */
-export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint): string[] {
+export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint, from: { video: RtpSource; audio?: RtpSource }): string[] {
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-progress', 'pipe:1', '-stats_period', '1',
@@ -48,13 +49,13 @@ export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint):
     '-probesize', '500000',
     '-analyzeduration', '1000000',
     '-i', cameraUrl,
-    '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video),
+    '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video, from.video),
   ];
-  if (plan.audio && point.audio) {
+  if (plan.audio && point.audio && from.audio) {
     args.push(
       '-map', '0:a:0',
       '-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-ar', '48000', '-ac', '2',
-      ...rtpOutput(point.audio),
+      ...rtpOutput(point.audio, from.audio),
     );
   }
   return args;

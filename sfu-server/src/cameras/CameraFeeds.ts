@@ -1,18 +1,29 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { AppError, type IngestPoint } from '@county/shared';
+import { AppError, type IngestPoint, type RtpSource } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { WorkerPool } from '../media/WorkerPool';
-import { RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
+import { expectedSourceIp, RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
 import type { CameraRegistry } from './CameraRegistry';
+
+/** Who sends a camera's media: the gateway's address (as the SFU sees it) and its ports per stream. */
+export interface FeedSource {
+  peerIp: string;
+  video: RtpSource;
+  audio?: RtpSource;
+}
 
 /** One live camera in the SFU: its video ingest and, when the camera has audio, its audio ingest. */
 export class CameraFeed {
   lastKeyframeAt: number | undefined;
+  /** When its ingest was opened: a feed that never gets media is restarted after a while. */
+  readonly openedAt = Date.now();
   #closed = false;
 
   constructor(
     readonly cameraId: string,
+    /** Which `ingest:open` made it: messages about an older one leave it alone. */
+    readonly generation: number,
     readonly router: types.Router,
     readonly video: RtpIngest,
     readonly audio: RtpIngest | undefined,
@@ -36,10 +47,13 @@ export class CameraFeed {
 
 /**
  * Binds cameras to media: one CameraFeed (plain transports + producers) per live camera,
- * however many viewers. A camera goes `online` when its first video RTP arrives.
+ * however many viewers. A camera goes `online` when its first video RTP reaches the producer.
  */
-export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, reason: string] }> {
+export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, generation: number, reason: string] }> {
   readonly #feeds = new Map<string, CameraFeed>();
+  // Seeded from the clock: a gateway's message about an ingest of a previous SFU process
+  // (buffered across the restart) cannot name one of this process.
+  #lastGeneration = Date.now();
 
   constructor(
     private readonly registry: CameraRegistry,
@@ -51,51 +65,65 @@ export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, reason:
     registry.on('removed', (id) => this.close(id));
   }
 
-  /** A fresh ingest point for a camera; any previous one (and its consumers) closes. */
-  async open(cameraId: string, audio: boolean): Promise<IngestPoint> {
+  /** A fresh ingest (a new generation) for a camera; any previous one (and its consumers) closes. */
+  async open(cameraId: string, source: FeedSource): Promise<IngestPoint> {
     if (!(await this.registry.exists(cameraId))) throw new AppError('not_found', `camera ${cameraId} not found`);
+    const generation = ++this.#lastGeneration;
     this.close(cameraId);
     const router = this.pool.leastLoadedRouter();
-    const video = await RtpIngest.create(cameraId, 'video', router, this.options);
-    const audioIngest = audio
-      ? await RtpIngest.create(cameraId, 'audio', router, this.options).catch((err: unknown) => {
+    const ip = expectedSourceIp(source.peerIp, this.options);
+    const video = await RtpIngest.create(cameraId, 'video', router, this.options, { ip, ...source.video });
+    const audioIngest = source.audio
+      ? await RtpIngest.create(cameraId, 'audio', router, this.options, { ip, ...source.audio }).catch((err: unknown) => {
           video.close();
           throw err;
         })
       : undefined;
     for (const ingest of [video, audioIngest]) if (ingest) this.pool.track(router, ingest.transport);
-    const feed = new CameraFeed(cameraId, router, video, audioIngest, () => this.lose(cameraId, 'media worker restarted'));
+    const feed = new CameraFeed(cameraId, generation, router, video, audioIngest, () =>
+      this.lose(cameraId, 'media worker restarted', generation),
+    );
     // The camera may have been removed or reopened while we awaited.
     if (!(await this.registry.exists(cameraId)) || this.#feeds.has(cameraId)) {
       feed.close();
       throw new AppError('conflict', `camera ${cameraId} changed while opening`);
     }
     this.#feeds.set(cameraId, feed);
-    video.once('flowing', () => void this.registry.setStatus(cameraId, 'online'));
-    const point: IngestPoint = { cameraId, video: video.endpoint };
+    video.once('flowing', () => {
+      if (this.#feeds.get(cameraId) !== feed) return;
+      this.registry.setStatus(cameraId, 'online').catch((err: unknown) => this.logger.error({ err, cameraId }, 'status update failed'));
+    });
+    const point: IngestPoint = { cameraId, generation, video: video.endpoint };
     if (audioIngest) point.audio = audioIngest.endpoint;
-    this.logger.debug({ ...point }, 'ingest opened');
+    this.logger.debug({ ...point, source: { ip, video: source.video, audio: source.audio } }, 'ingest opened');
     return point;
   }
 
-  close(cameraId: string): void {
+  /** The generation of a camera's live ingest, if it has one. */
+  generationOf(cameraId: string): number | undefined {
+    return this.#feeds.get(cameraId)?.generation;
+  }
+
+  /** Closes a camera's ingest; with `generation`, only if that is the live one. True if one closed. */
+  close(cameraId: string, generation?: number): boolean {
     const feed = this.#feeds.get(cameraId);
-    if (!feed) return;
+    if (!feed || (generation !== undefined && feed.generation !== generation)) return false;
     this.#feeds.delete(cameraId);
     feed.close();
+    return true;
   }
 
   /**
-   * The feed died without being asked to (its worker died, or its RTP stopped): close it
-   * and tell the camera's gateway to start the pull again.
+   * The feed died without being asked to (its worker died, or no RTP comes): close it and
+   * tell the camera's gateway to start the pull again. A newer generation is left alone.
    */
-  lose(cameraId: string, reason: string): void {
+  lose(cameraId: string, reason: string, generation?: number): void {
     const feed = this.#feeds.get(cameraId);
-    if (!feed) return;
+    if (!feed || (generation !== undefined && feed.generation !== generation)) return;
     this.#feeds.delete(cameraId);
     feed.close();
-    this.logger.warn({ cameraId, reason }, 'camera feed lost');
-    this.emit('lost', cameraId, reason);
+    this.logger.warn({ cameraId, generation: feed.generation, reason }, 'camera feed lost');
+    this.emit('lost', cameraId, feed.generation, reason);
   }
 
   /** The live producer of a camera, or a clear error when it has none. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CameraHealth, IngestHealthReport } from '@county/shared';
+import type { Logger } from '@county/shared/node';
 import type { CameraFeeds } from './CameraFeeds';
 import type { CameraRegistry } from './CameraRegistry';
 
@@ -7,17 +8,22 @@ export interface HealthOptions {
   intervalMs: number;
   /** A live feed whose video stops for this long is restarted. */
   silenceMs: number;
+  /** A feed whose video never starts is restarted this long after its ingest opened (default 10 s). */
+  noMediaMs?: number;
+  logger?: Logger;
 }
 
 /**
  * Every interval: merges what gateways report (codec, resolution, fps, restarts) with what
  * the SFU measures (bitrate, seconds since the last keyframe) into each camera's health,
- * and restarts feeds whose RTP stopped while ffmpeg still runs (a silent stream).
+ * and restarts feeds whose RTP stopped while ffmpeg still runs (a silent stream) or never
+ * reached the producer at all (sent elsewhere, wrong SSRC, an encoder that never starts).
  */
 export class HealthMonitor extends EventEmitter<{ health: [{ id: string; health: CameraHealth }[]] }> {
   readonly #reports = new Map<string, IngestHealthReport>();
-  readonly #bytes = new Map<string, { count: number; changedAt: number }>();
+  readonly #bytes = new Map<string, { generation: number; count: number; changedAt: number }>();
   readonly #timer: NodeJS.Timeout;
+  readonly #noMediaMs: number;
 
   constructor(
     private readonly registry: CameraRegistry,
@@ -25,7 +31,10 @@ export class HealthMonitor extends EventEmitter<{ health: [{ id: string; health:
     private readonly options: HealthOptions,
   ) {
     super();
-    this.#timer = setInterval(() => void this.#tick(), options.intervalMs);
+    this.#noMediaMs = options.noMediaMs ?? 10_000;
+    this.#timer = setInterval(() => {
+      this.#tick().catch((err: unknown) => options.logger?.error({ err }, 'camera health check failed'));
+    }, options.intervalMs);
     this.#timer.unref();
     registry.on('removed', (id) => this.#forget(id));
   }
@@ -56,11 +65,17 @@ export class HealthMonitor extends EventEmitter<{ health: [{ id: string; health:
       } catch {
         continue; // closed meanwhile
       }
+      const { generation } = feed;
+      if (count === 0 && now - feed.openedAt >= this.#noMediaMs) {
+        this.#bytes.delete(id);
+        this.feeds.lose(id, `no video ${Math.round(this.#noMediaMs / 1000)} s after the ingest opened`, generation);
+        continue;
+      }
       const seen = this.#bytes.get(id);
-      if (!seen || seen.count !== count) this.#bytes.set(id, { count, changedAt: now });
+      if (!seen || seen.generation !== generation || seen.count !== count) this.#bytes.set(id, { generation, count, changedAt: now });
       else if (count > 0 && now - seen.changedAt >= this.options.silenceMs) {
         this.#bytes.delete(id);
-        this.feeds.lose(id, `no video for ${Math.round(this.options.silenceMs / 1000)} s`);
+        this.feeds.lose(id, `no video for ${Math.round(this.options.silenceMs / 1000)} s`, generation);
         continue;
       }
       const r = this.#reports.get(id);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
 import type { types } from 'mediasoup';
 import type { RtpEndpoint } from '@county/shared';
 import { INGEST_PAYLOAD_TYPE, ingestRtpParameters } from './codecs';
@@ -9,16 +10,43 @@ export interface RtpIngestOptions {
   announcedIp?: string;
 }
 
+/** Where a source's RTP and RTCP come from: only packets from exactly there are taken. */
+export interface RtpSourceAddress {
+  ip: string;
+  rtpPort: number;
+  rtcpPort: number;
+}
+
+const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
+const isWildcard = (ip: string) => ip === '0.0.0.0' || ip === '::';
+
+/**
+ * The address a source's packets will carry, given the address it reached us from on
+ * another channel (a gateway's socket.io connection). IPv4-mapped IPv6 is unwrapped, and a
+ * source on this very host sends from the address it sends to (the kernel picks the local
+ * destination as source), which need not be the loopback it signalled over.
+ */
+export function expectedSourceIp(peerIp: string, options: RtpIngestOptions): string {
+  const ip = peerIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (!isLoopback(ip)) return ip;
+  const target = options.announcedIp ?? options.listenIp;
+  if (!isWildcard(target)) return target;
+  return net.isIPv6(target) ? '::1' : '127.0.0.1';
+}
+
 /**
  * One plain-RTP source (a camera restreamed by a gateway) feeding one producer. It knows
  * nothing of cameras, walls or meetings: its owner names it (`sourceId`) and listens for
- * `flowing` (first RTP arrived) and `close`.
+ * `flowing` (first RTP taken by the producer) and `close`.
  *
- * comedia + rtcpMux off: the transport learns the sender's address from its first RTP
- * packet; with rtcpMux on it latched onto ffmpeg's RTCP port and no RTP arrived.
+ * No comedia: the transport is connected to the source's declared address and ports, so a
+ * packet from anyone else is dropped by the worker instead of being latched onto (with
+ * comedia, the first UDP packet from any host on the LAN decided where the camera came from).
+ * rtcpMux off: the source sends RTCP from its own port (ffmpeg's rtp muxer does).
  */
 export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: [] }> {
   #closed = false;
+  #flowing = false;
 
   private constructor(
     readonly sourceId: string,
@@ -29,14 +57,14 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: 
     readonly announcedIp: string,
   ) {
     super();
-    transport.on('tuple', () => this.emit('flowing'));
-    if (producer.kind === 'video') {
-      // Keyframe arrivals feed "seconds since last keyframe" in camera health.
-      void producer.enableTraceEvent(['keyframe']).catch(() => undefined);
-      producer.on('trace', (t) => {
-        if (t.type === 'keyframe') this.emit('keyframe');
-      });
-    }
+    producer.on('trace', (t) => {
+      if (t.type === 'rtp' && !this.#flowing) {
+        this.#flowing = true;
+        // One 'rtp' trace told us media flows; per-packet traces after it are only cost.
+        producer.enableTraceEvent(producer.kind === 'video' ? ['keyframe'] : []).catch(() => undefined);
+        this.emit('flowing');
+      } else if (t.type === 'keyframe') this.emit('keyframe'); // feeds "seconds since last keyframe"
+    });
     transport.observer.once('close', () => this.close());
     producer.observer.once('close', () => this.close());
   }
@@ -46,18 +74,23 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: 
     kind: types.MediaKind,
     router: types.Router,
     options: RtpIngestOptions,
+    source: RtpSourceAddress,
   ): Promise<RtpIngest> {
     const transport = await router.createPlainTransport({
       listenIp: { ip: options.listenIp, announcedIp: options.announcedIp },
       rtcpMux: false,
-      comedia: true,
+      comedia: false,
       appData: { sourceId },
     });
     try {
+      await transport.connect({ ip: source.ip, port: source.rtpPort, rtcpPort: source.rtcpPort });
       // Random SSRC in 1..2^31-1 (ffmpeg takes -ssrc as a signed int); a restarted source gets a new one.
       const ssrc = crypto.randomInt(1, 0x7fffffff);
       const producer = await transport.produce({ kind, rtpParameters: ingestRtpParameters(kind, ssrc), appData: { sourceId } });
-      return new RtpIngest(sourceId, router, transport, producer, ssrc, options.announcedIp ?? options.listenIp);
+      const ingest = new RtpIngest(sourceId, router, transport, producer, ssrc, options.announcedIp ?? options.listenIp);
+      // Traced before the source learns where to send, so its first packet is seen.
+      await producer.enableTraceEvent(kind === 'video' ? ['rtp', 'keyframe'] : ['rtp']);
+      return ingest;
     } catch (err) {
       transport.close();
       throw err;
@@ -66,6 +99,11 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: 
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Whether the producer has taken RTP yet. */
+  get flowing(): boolean {
+    return this.#flowing;
   }
 
   /** Where the source must send: RTP and RTCP ports, payload type and SSRC to stamp. */

@@ -11,6 +11,9 @@ export interface WorkerPoolOptions {
   logger: Logger;
 }
 
+const REPLACE_BASE_DELAY_MS = 1000;
+const REPLACE_MAX_DELAY_MS = 30_000;
+
 interface Slot {
   worker: types.Worker;
   router: types.Router;
@@ -19,8 +22,8 @@ interface Slot {
 /**
  * One mediasoup worker per core, each with one router. Rooms and camera ingests ask for
  * `leastLoadedRouter()`; a producer consumed from another router is piped there once.
- * A worker that dies is replaced; what lived on it is closed and its owners hear about it
- * through the usual `routerclose` / `transportclose` events.
+ * A worker that dies is replaced (retried with backoff until it works); what lived on it is
+ * closed and its owners hear about it through the usual `routerclose` / `transportclose` events.
  */
 export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
   readonly #slots: Slot[] = [];
@@ -28,6 +31,8 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
   /** `${producerId}:${routerId}` -> pipe in progress or done. */
   readonly #pipes = new Map<string, Promise<void>>();
   readonly #options: WorkerPoolOptions;
+  /** Pending retries of failed worker replacements. */
+  readonly #retries = new Set<NodeJS.Timeout>();
   #closed = false;
 
   private constructor(options: WorkerPoolOptions) {
@@ -89,25 +94,58 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
   async #startSlot(): Promise<Slot> {
     const { rtcMinPort, rtcMaxPort, logger } = this.#options;
     const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort, rtcMaxPort });
-    const router = await worker.createRouter({ mediaCodecs: ROUTER_CODECS });
+    let router: types.Router;
+    try {
+      router = await worker.createRouter({ mediaCodecs: ROUTER_CODECS });
+    } catch (err) {
+      worker.close();
+      throw err;
+    }
     worker.on('died', (err) => {
       logger.error({ err, pid: worker.pid }, 'mediasoup worker died; replacing it');
-      void this.#replace(worker);
+      this.#replace(worker);
     });
     logger.info({ pid: worker.pid }, 'mediasoup worker started');
     return { worker, router };
   }
 
-  async #replace(dead: types.Worker): Promise<void> {
+  #replace(dead: types.Worker): void {
     const i = this.#slots.findIndex((s) => s.worker === dead);
     if (i < 0 || this.#closed) return;
     this.#slots.splice(i, 1);
-    this.#slots.push(await this.#startSlot());
-    this.emit('workerreplaced');
+    this.#startReplacement(0);
+  }
+
+  // A replacement that fails (no memory, no ports, binary gone) is retried with backoff: a
+  // pool left one worker short would stay so until someone restarts the SFU.
+  #startReplacement(attempt: number): void {
+    if (this.#closed) return;
+    this.#startSlot().then(
+      (slot) => {
+        if (this.#closed) {
+          slot.worker.close();
+          return;
+        }
+        this.#slots.push(slot);
+        if (attempt > 0) this.#options.logger.info({ attempts: attempt + 1 }, 'mediasoup worker replaced after retries');
+        this.emit('workerreplaced');
+      },
+      (err: unknown) => {
+        const delay = Math.min(REPLACE_MAX_DELAY_MS, REPLACE_BASE_DELAY_MS * 2 ** attempt);
+        this.#options.logger.error({ err, attempt: attempt + 1, retryInMs: delay }, 'mediasoup worker replacement failed; retrying');
+        const timer = setTimeout(() => {
+          this.#retries.delete(timer);
+          this.#startReplacement(attempt + 1);
+        }, delay);
+        this.#retries.add(timer);
+      },
+    );
   }
 
   close(): void {
     this.#closed = true;
+    for (const timer of this.#retries) clearTimeout(timer);
+    this.#retries.clear();
     for (const { worker } of this.#slots) worker.close();
     this.#slots.length = 0;
   }
