@@ -190,6 +190,7 @@ export const CAMERA_FAILURE_REASONS = [
   'camera stopped sending',
   'media server unavailable',
   'gateway error (see its log)',
+  'not on a camera network (CAMERA_NETWORKS)',
   'camera error (see the gateway log)',
 ] as const;
 export type CameraFailureReason = (typeof CAMERA_FAILURE_REASONS)[number];

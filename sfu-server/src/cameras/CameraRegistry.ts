@@ -3,14 +3,18 @@ import {
   AppError,
   redactUrl,
   type CameraAssignment,
+  type CameraFailureReason,
   type CameraHealth,
   type CameraInput,
   type CameraStatus,
   type CameraView,
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
+import type { CameraNetworks } from './CameraNetworks';
 import type { CameraRecord, CameraStore } from './CameraStore';
 import type { SiteDirectory } from './SiteDirectory';
+
+const OFF_NETWORK: CameraFailureReason = 'not on a camera network (CAMERA_NETWORKS)';
 
 /**
  * The county's cameras: what exists, which are pulled now (`active`), and what state each
@@ -27,13 +31,18 @@ export class CameraRegistry extends EventEmitter<{
   readonly #active = new Set<string>();
   readonly #health = new Map<string, CameraHealth>();
   readonly #hasAudio = new Set<string>();
+  /** Stored cameras whose address is off the camera networks (stored before CAMERA_NETWORKS was narrowed): never pulled. */
+  readonly #offNetwork = new Set<string>();
+  #adding = 0;
 
   constructor(
     private readonly store: CameraStore,
     private readonly sites: SiteDirectory,
     private readonly logger: Logger,
     /** Every camera costs a pull while active: a bound keeps a runaway client from spawning thousands. */
-    private readonly maxCameras = 1000,
+    private readonly maxCameras: number,
+    /** Where cameras and ONVIF devices may be (CAMERA_NETWORKS); PtzControl checks again. */
+    readonly networks: CameraNetworks,
   ) {
     super();
   }
@@ -79,18 +88,33 @@ export class CameraRegistry extends EventEmitter<{
 
   /** Cameras gateways must pull now: the active ones. */
   async assignments(): Promise<CameraAssignment[]> {
-    return (await this.store.list()).filter((c) => this.#active.has(c.id)).map((c) => ({ id: c.id, url: c.url }));
+    return (await this.store.list())
+      .filter((c) => this.#active.has(c.id) && !this.#offNetwork.has(c.id))
+      .map((c) => ({ id: c.id, url: c.url }));
+  }
+
+  /** Refuses addresses off the camera networks; every add (and any future update) goes through here. */
+  async #checkAddresses(input: Pick<CameraInput, 'url' | 'onvif'>): Promise<void> {
+    await this.networks.check(input.url, 'camera url');
+    if (input.onvif) await this.networks.check(input.onvif.url, 'onvif url');
   }
 
   async add(input: CameraInput): Promise<CameraView> {
+    await this.#checkAddresses(input);
     const townshipId = input.siteId ? (await this.sites.site(input.siteId)).townshipId : undefined;
-    if ((await this.store.list()).length >= this.maxCameras) {
+    // Adds in flight count too: a burst of concurrent adds cannot pass the limit together.
+    if ((await this.store.list()).length + this.#adding >= this.maxCameras) {
       throw new AppError('conflict', `camera limit reached (${this.maxCameras}; MAX_CAMERAS raises it)`);
     }
     // Every new camera is pulled at once (for at least CameraDemand's grace period), so its
     // state is known before anyone looks at it.
     const record: CameraRecord = { ...input, townshipId, status: 'connecting', statusSince: new Date().toISOString() };
-    if (!(await this.store.insert(record))) throw new AppError('conflict', `camera ${input.id} already exists`);
+    this.#adding++;
+    try {
+      if (!(await this.store.insert(record))) throw new AppError('conflict', `camera ${input.id} already exists`);
+    } finally {
+      this.#adding--;
+    }
     this.#active.add(input.id);
     this.logger.info({ cameraId: input.id }, 'camera added');
     const view = this.toView(record);
@@ -100,11 +124,38 @@ export class CameraRegistry extends EventEmitter<{
     return view;
   }
 
+  /**
+   * After a restart: the stored cameras come back. `always` cameras are pulled at once;
+   * on-demand ones wait, idle, for their first viewer (no start-up storm of pulls).
+   */
+  async restore(): Promise<number> {
+    const all = await this.store.list();
+    for (const c of all) {
+      const allowed = await this.#checkAddresses(c).then(
+        () => true,
+        () => false,
+      );
+      if (!allowed) {
+        this.#offNetwork.add(c.id);
+        this.logger.warn({ cameraId: c.id }, 'stored camera is not on a camera network (CAMERA_NETWORKS): not pulled');
+        await this.store.update(c.id, { status: 'offline', statusReason: OFF_NETWORK, statusSince: new Date().toISOString() });
+        continue;
+      }
+      const always = c.pull === 'always';
+      if (always) this.#active.add(c.id);
+      const next = await this.store.update(c.id, { status: always ? 'connecting' : 'idle', statusReason: undefined, statusSince: new Date().toISOString() });
+      if (next && always) this.emit('added', this.toView(next));
+    }
+    if (all.length) this.emit('assignments');
+    return all.length;
+  }
+
   async remove(id: string): Promise<void> {
     if (!(await this.store.delete(id))) throw new AppError('not_found', `camera ${id} not found`);
     const wasActive = this.#active.delete(id);
     this.#health.delete(id);
     this.#hasAudio.delete(id);
+    this.#offNetwork.delete(id);
     this.logger.info({ cameraId: id }, 'camera removed');
     this.emit('removed', id);
     if (wasActive) this.emit('assignments');
@@ -122,11 +173,16 @@ export class CameraRegistry extends EventEmitter<{
 
   /** Start or stop pulling a camera (CameraDemand decides). */
   async setActive(id: string, active: boolean): Promise<void> {
-    if (this.#active.has(id) === active || !(await this.exists(id))) return;
+    if (this.#active.has(id) === active || (active && this.#offNetwork.has(id))) return;
+    // Changed before the await, so a concurrent opposite call sees it and is not undone by it.
     if (active) this.#active.add(id);
     else {
       this.#active.delete(id);
       this.#health.delete(id);
+    }
+    if (!(await this.exists(id))) {
+      this.#active.delete(id);
+      return;
     }
     this.emit('assignments');
     await this.setStatus(id, active ? 'connecting' : 'idle', undefined, true);
@@ -155,6 +211,7 @@ export class CameraRegistry extends EventEmitter<{
     const current = await this.store.get(id);
     if (!current) return;
     if (status !== undefined && status !== 'idle' && !this.#active.has(id)) return;
+    if (status === 'idle' && this.#active.has(id)) return; // pulled again meanwhile
     const statusReason = reason === undefined ? undefined : redactUrl(reason);
     let next: CameraRecord | undefined = current;
     if (status !== undefined && (current.status !== status || current.statusReason !== statusReason)) {
