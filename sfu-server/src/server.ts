@@ -92,7 +92,7 @@ export class SfuServer {
         logger,
       );
       const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger);
-      const health = new HealthMonitor(registry, feeds, { intervalMs: 2000, silenceMs: config.CAMERA_SILENCE_S * 1000 });
+      const health = new HealthMonitor(registry, feeds, { intervalMs: 2000, silenceMs: config.CAMERA_SILENCE_S * 1000, noMediaMs: config.CAMERA_NO_MEDIA_S * 1000, logger });
       // ffmpeg serves snapshots (and HLS, recording); resolved when first needed.
       let ffmpeg: string | undefined;
       const ffmpegPath = () => (ffmpeg ??= resolveFfmpeg());
