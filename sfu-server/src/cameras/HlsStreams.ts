@@ -35,7 +35,15 @@ export class HlsStreams {
   readonly #sessions: TapSessions<Session>;
   readonly #root: string;
 
-  constructor(feeds: CameraFeeds, demand: CameraDemand, ffmpegPath: () => string, logger: Logger, idleMs = 20_000) {
+  constructor(
+    feeds: CameraFeeds,
+    demand: CameraDemand,
+    ffmpegPath: () => string,
+    logger: Logger,
+    /** Cameras transcoded at once for all viewers together (MAX_HLS_SESSIONS): each costs an x264. */
+    maxSessions = 16,
+    idleMs = 20_000,
+  ) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'county-hls-'));
     this.#root = root;
     this.#sessions = new TapSessions<Session>(
@@ -66,6 +74,7 @@ export class HlsStreams {
         return { dir, proc };
       },
       (session) => void session.proc.stop().then(() => removeQuietly(session.dir)),
+      { max: maxSessions, message: `too many cameras on HLS at once (at most ${maxSessions}; MAX_HLS_SESSIONS raises it)` },
     );
   }
 

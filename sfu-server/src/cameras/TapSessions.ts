@@ -1,3 +1,4 @@
+import { AppError } from '@county/shared';
 import { RtpTap } from '../media/RtpTap';
 import type { TapProcess } from '../media/TapProcess';
 import type { CameraDemand } from './CameraDemand';
@@ -25,6 +26,8 @@ export class TapSessions<S extends { proc: TapProcess }> {
     private readonly idleMs: number,
     private readonly build: (cameraId: string, tap: RtpTap) => S,
     private readonly onEnd: (session: S) => void = () => undefined,
+    /** Sessions (running and starting) across all cameras; past it a new camera is refused. */
+    private readonly limit: { max: number; message: string } = { max: Infinity, message: '' },
   ) {}
 
   /** The camera's running session (started if needed); its idle clock restarts. */
@@ -36,6 +39,8 @@ export class TapSessions<S extends { proc: TapProcess }> {
     }
     let starting = this.#starting.get(cameraId);
     if (!starting) {
+      // Counted and claimed in one synchronous step: concurrent requests cannot pass the limit together.
+      if (this.#countOthers(cameraId) >= this.limit.max) throw new AppError('unavailable', this.limit.message);
       starting = this.#start(cameraId).finally(() => this.#starting.delete(cameraId));
       this.#starting.set(cameraId, starting);
     }
@@ -58,6 +63,13 @@ export class TapSessions<S extends { proc: TapProcess }> {
       this.demand.release(cameraId, this.holder);
       throw err;
     }
+  }
+
+  /** Cameras other than this one with a session, running or starting. */
+  #countOthers(cameraId: string): number {
+    const ids = new Set([...this.#starting.keys(), ...this.#sessions.keys()]);
+    ids.delete(cameraId);
+    return ids.size;
   }
 
   #touch(cameraId: string, entry: { idle: NodeJS.Timeout }): void {

@@ -8,6 +8,13 @@ export interface WebRtcOptions {
   announcedIp?: string;
 }
 
+/** What one browser may hold at once (MAX_TRANSPORTS_PER_PEER, MAX_CONSUMERS_PER_PEER). */
+export interface PeerLimits {
+  maxTransports: number;
+  maxConsumers: number;
+}
+export const DEFAULT_PEER_LIMITS: PeerLimits = { maxTransports: 4, maxConsumers: 128 };
+
 /**
  * One browser's media: its WebRTC transports and consumers on one router. Closing the peer
  * closes them all. Knows nothing of walls or meetings: rooms own peers.
@@ -15,6 +22,9 @@ export interface WebRtcOptions {
 export class MediaPeer {
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #consumers = new Map<string, types.Consumer>();
+  // Requests still awaiting the worker hold a slot, so a burst cannot pass the limits together.
+  #pendingTransports = 0;
+  #pendingConsumers = 0;
   #closed = false;
 
   constructor(
@@ -24,20 +34,31 @@ export class MediaPeer {
     private readonly webRtc: WebRtcOptions,
     /** Told when the server closes a consumer because its producer went away. */
     private readonly onConsumerClosed: (consumerId: string) => void,
+    private readonly limits: PeerLimits = DEFAULT_PEER_LIMITS,
   ) {}
-
-  static readonly MAX_TRANSPORTS = 4;
-  static readonly MAX_CONSUMERS = 128;
 
   async createTransport(): Promise<TransportOptions> {
     this.#assertOpen();
-    if (this.#transports.size >= MediaPeer.MAX_TRANSPORTS) throw new AppError('conflict', 'too many transports');
-    const transport = await this.router.createWebRtcTransport({
-      listenIps: [{ ip: this.webRtc.listenIp, announcedIp: this.webRtc.announcedIp }],
-      enableUdp: true,
-      enableTcp: true, // county firewalls sometimes drop UDP
-      preferUdp: true,
-    });
+    if (this.#transports.size + this.#pendingTransports >= this.limits.maxTransports) {
+      throw new AppError('conflict', `too many transports (at most ${this.limits.maxTransports} per browser)`);
+    }
+    this.#pendingTransports++;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.router.createWebRtcTransport({
+        listenIps: [{ ip: this.webRtc.listenIp, announcedIp: this.webRtc.announcedIp }],
+        enableUdp: true,
+        enableTcp: true, // county firewalls sometimes drop UDP
+        preferUdp: true,
+      });
+    } finally {
+      this.#pendingTransports--;
+    }
+    // The browser left while the worker was creating it: nobody would ever close it.
+    if (this.#closed) {
+      transport.close();
+      throw new AppError('conflict', 'peer closed');
+    }
     this.pool.track(this.router, transport);
     this.#transports.set(transport.id, transport);
     transport.observer.once('close', () => this.#transports.delete(transport.id));
@@ -61,13 +82,25 @@ export class MediaPeer {
     rtpCapabilities: RtpCapabilities,
   ): Promise<ConsumerOptions> {
     const transport = this.#transport(transportId);
-    if (this.#consumers.size >= MediaPeer.MAX_CONSUMERS) throw new AppError('conflict', 'too many consumers');
-    await this.pool.ensureProducerOn(producer, producerRouter, this.router);
-    const caps = rtpCapabilities as types.RtpCapabilities;
-    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
-      throw new AppError('bad_request', 'this browser cannot decode the stream');
+    if (this.#consumers.size + this.#pendingConsumers >= this.limits.maxConsumers) {
+      throw new AppError('conflict', `too many consumers (at most ${this.limits.maxConsumers} per browser)`);
     }
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+    this.#pendingConsumers++;
+    let consumer: types.Consumer;
+    try {
+      await this.pool.ensureProducerOn(producer, producerRouter, this.router);
+      const caps = rtpCapabilities as types.RtpCapabilities;
+      if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
+        throw new AppError('bad_request', 'this browser cannot decode the stream');
+      }
+      consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+    } finally {
+      this.#pendingConsumers--;
+    }
+    if (this.#closed || transport.closed) {
+      consumer.close();
+      throw new AppError('conflict', this.#closed ? 'peer closed' : 'transport closed');
+    }
     this.#consumers.set(consumer.id, consumer);
     const forget = () => this.#consumers.delete(consumer.id);
     consumer.on('producerclose', () => {

@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup';
 import { roomKind, type RoomId, type RoomKind } from '@county/shared';
-import { MediaPeer, type WebRtcOptions } from '../media/MediaPeer';
+import { DEFAULT_PEER_LIMITS, MediaPeer, type PeerLimits, type WebRtcOptions } from '../media/MediaPeer';
 import type { WorkerPool } from '../media/WorkerPool';
 
 /**
@@ -17,6 +17,7 @@ export class Room {
     readonly router: types.Router,
     private readonly pool: WorkerPool,
     private readonly webRtc: WebRtcOptions,
+    private readonly limits: PeerLimits = DEFAULT_PEER_LIMITS,
   ) {
     this.kind = roomKind(id);
   }
@@ -30,7 +31,7 @@ export class Room {
 
   addPeer(peerId: string, onConsumerClosed: (consumerId: string) => void): MediaPeer {
     this.#peers.get(peerId)?.close();
-    const peer = new MediaPeer(peerId, this.router, this.pool, this.webRtc, onConsumerClosed);
+    const peer = new MediaPeer(peerId, this.router, this.pool, this.webRtc, onConsumerClosed, this.limits);
     this.#peers.set(peerId, peer);
     return peer;
   }

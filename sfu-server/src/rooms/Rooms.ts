@@ -1,5 +1,5 @@
 import type { RoomId } from '@county/shared';
-import type { WebRtcOptions } from '../media/MediaPeer';
+import { DEFAULT_PEER_LIMITS, type PeerLimits, type WebRtcOptions } from '../media/MediaPeer';
 import type { WorkerPool } from '../media/WorkerPool';
 import { Room } from './Room';
 
@@ -10,12 +10,13 @@ export class Rooms {
   constructor(
     private readonly pool: WorkerPool,
     private readonly webRtc: WebRtcOptions,
+    private readonly limits: PeerLimits = DEFAULT_PEER_LIMITS,
   ) {}
 
   getOrCreate(id: RoomId): Room {
     let room = this.#rooms.get(id);
     if (!room || room.router.closed) {
-      const created = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc);
+      const created = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc, this.limits);
       created.onMediaLost(() => {
         if (this.#rooms.get(id) === created) this.#rooms.delete(id);
         created.close();
