@@ -18,12 +18,24 @@ const { Cam } = require('onvif') as { Cam: CamConstructor };
 
 const TIMEOUT_MS = 5000;
 
-/** A camera's own words for a failure, minus anything that could carry its password. */
-function reason(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (/not ?authori[sz]ed|401/i.test(msg)) return 'ONVIF login refused';
-  if (/ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|timeout|ENOTFOUND/i.test(msg)) return 'ONVIF service unreachable';
-  return `ONVIF error: ${msg.slice(0, 200)}`;
+/**
+ * What an API user reads of a failed ONVIF call: one of a few fixed texts. The device's own
+ * words (a SOAP fault, an HTML page) could be anything the remote chose: they go to the log.
+ */
+export const PTZ_FAILURES = {
+  login: 'ONVIF login refused',
+  unreachable: 'ONVIF service unreachable',
+  refused: 'ONVIF device refused the request',
+  garbled: 'ONVIF device answered with something else than ONVIF',
+} as const;
+
+function classify(msg: string): string {
+  if (/not ?authori[sz]ed|\b401\b/i.test(msg)) return PTZ_FAILURES.login;
+  if (/ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ECONNRESET|ENOTFOUND|EAI_AGAIN|socket hang up|timeout/i.test(msg)) {
+    return PTZ_FAILURES.unreachable;
+  }
+  if (/SOAP Fault|\bFault\b/i.test(msg)) return PTZ_FAILURES.refused;
+  return PTZ_FAILURES.garbled;
 }
 
 /**
@@ -78,24 +90,41 @@ export class PtzControl {
       });
     } catch (err) {
       this.#cams.delete(cameraId);
-      throw new AppError('unavailable', reason(err));
+      throw this.#failure(cameraId, err);
     }
   }
 
   async #cam(cameraId: string): Promise<OnvifCam> {
     let cam = this.#cams.get(cameraId);
     if (!cam) {
-      const record = await this.registry.record(cameraId);
-      if (!record.onvif) throw new AppError('conflict', `camera ${cameraId} has no PTZ (no onvif settings)`);
-      cam = connect(record.onvif);
-      this.#cams.set(cameraId, cam);
-      cam.catch(() => this.#cams.delete(cameraId));
+      const connecting = this.#connect(cameraId);
+      this.#cams.set(cameraId, connecting);
+      connecting.catch(() => this.#cams.get(cameraId) === connecting && this.#cams.delete(cameraId));
+      cam = connecting;
     }
     try {
       return await cam;
     } catch (err) {
-      throw new AppError('unavailable', reason(err));
+      throw this.#failure(cameraId, err);
     }
+  }
+
+  async #connect(cameraId: string): Promise<OnvifCam> {
+    const record = await this.registry.record(cameraId);
+    if (!record.onvif) throw new AppError('conflict', `camera ${cameraId} has no PTZ (no onvif settings)`);
+    // Checked when the camera was added; again here in case it was stored before the
+    // networks were narrowed (or by a path that skipped the registry).
+    await this.registry.networks.check(record.onvif.url, 'onvif url', 'conflict');
+    return connect(record.onvif);
+  }
+
+  /** Our own errors pass; anything the device caused becomes a fixed text, its words logged. */
+  #failure(cameraId: string, err: unknown): AppError {
+    if (err instanceof AppError) return err;
+    const detail = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const message = classify(detail);
+    this.logger.warn({ cameraId, reason: message, detail }, 'ONVIF call failed');
+    return new AppError('unavailable', message);
   }
 }
 
