@@ -171,7 +171,7 @@ export class CameraPull {
           this.#audioDisabled = true;
           this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'ffmpeg keeps failing with audio: pulling video only');
         }
-        void this.sfu.close(cameraId, point.generation).catch(() => undefined);
+        this.sfu.close(cameraId, point.generation).catch((err: unknown) => this.logger.warn({ err, cameraId }, 'closing the ingest failed'));
         const detail = lastError() || why;
         this.#retry(classifyFailure(detail, { stage, hadFrames: this.#lastFrameAt >= startedAt, elapsedMs: ran }), detail, point.generation);
       };

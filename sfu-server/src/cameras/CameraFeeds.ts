@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import { AppError, type IngestPoint, type RtpSource } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { WorkerPool } from '../media/WorkerPool';
-import { expectedSourceIp, RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
+import { expectedSourceIp, reachable, RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
 import type { CameraRegistry } from './CameraRegistry';
 
 /** Who sends a camera's media: the gateway's address (as the SFU sees it) and its ports per stream. */
@@ -68,10 +68,13 @@ export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, generat
   /** A fresh ingest (a new generation) for a camera; any previous one (and its consumers) closes. */
   async open(cameraId: string, source: FeedSource): Promise<IngestPoint> {
     if (!(await this.registry.exists(cameraId))) throw new AppError('not_found', `camera ${cameraId} not found`);
+    const ip = expectedSourceIp(source.peerIp, this.options);
+    if (!reachable(ip, this.options.listenIp)) {
+      throw new AppError('unavailable', `gateway at ${ip} cannot send to the ingest address ${this.options.listenIp} (INGEST_LISTEN_IP: other IP version)`);
+    }
     const generation = ++this.#lastGeneration;
     this.close(cameraId);
     const router = this.pool.leastLoadedRouter();
-    const ip = expectedSourceIp(source.peerIp, this.options);
     const video = await RtpIngest.create(cameraId, 'video', router, this.options, { ip, ...source.video });
     const audioIngest = source.audio
       ? await RtpIngest.create(cameraId, 'audio', router, this.options, { ip, ...source.audio }).catch((err: unknown) => {

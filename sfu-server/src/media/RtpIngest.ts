@@ -34,6 +34,11 @@ export function expectedSourceIp(peerIp: string, options: RtpIngestOptions): str
   return net.isIPv6(target) ? '::1' : '127.0.0.1';
 }
 
+/** Whether a source at `ip` can reach a transport listening on `listenIp` (same address family). */
+export function reachable(ip: string, listenIp: string): boolean {
+  return net.isIPv6(ip) === net.isIPv6(listenIp);
+}
+
 /**
  * One plain-RTP source (a camera restreamed by a gateway) feeding one producer. It knows
  * nothing of cameras, walls or meetings: its owner names it (`sourceId`) and listens for
