@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type RecordingView } from '@county/shared';
 import type { Logger } from '@county/shared/node';
@@ -19,12 +20,38 @@ export interface RecordingOptions {
 const SEGMENT_NAME = /^(\d{8}T\d{6}Z)\.mp4$/;
 const RECONCILE_MS = 2000;
 const SWEEP_MS = 60_000;
+/** Files stat'ed at once by a sweep or a listing: enough to keep the disk busy, not the thread pool. */
+const STAT_BATCH = 64;
 
 function segmentStart(name: string): Date | undefined {
   const m = SEGMENT_NAME.exec(name);
   if (!m) return undefined;
   const s = m[1]!;
   return new Date(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}T${s.slice(9, 11)}:${s.slice(11, 13)}:${s.slice(13, 15)}Z`);
+}
+
+interface SegmentFile {
+  name: string;
+  size: number;
+  mtimeMs: number;
+  mtime: Date;
+}
+
+/** Segment files of a directory, oldest first; a file deleted meanwhile is left out. Never blocks the loop on the disk. */
+async function segmentFiles(dir: string): Promise<SegmentFile[]> {
+  let names: string[];
+  try {
+    names = (await fsp.readdir(dir)).filter((n) => SEGMENT_NAME.test(n)).sort();
+  } catch {
+    return [];
+  }
+  const out: SegmentFile[] = [];
+  for (let i = 0; i < names.length; i += STAT_BATCH) {
+    const batch = names.slice(i, i + STAT_BATCH);
+    const stats = await Promise.all(batch.map((n) => fsp.stat(path.join(dir, n)).catch(() => undefined)));
+    stats.forEach((st, j) => st && out.push({ name: batch[j]!, size: st.size, mtimeMs: st.mtimeMs, mtime: st.mtime }));
+  }
+  return out;
 }
 
 /**
@@ -35,7 +62,13 @@ function segmentStart(name: string): Date | undefined {
 export class Recordings {
   readonly #running = new Map<string, TapProcess>();
   readonly #starting = new Set<string>();
+  /** What the latest on/off request of each camera asked for: a start still under way when "off" arrives gives up. */
+  readonly #wanted = new Map<string, boolean>();
+  /** On/off requests of one camera run one after another, in the order they arrived. */
+  readonly #queue = new Map<string, Promise<unknown>>();
   readonly #timers: NodeJS.Timeout[];
+  #sweeping: Promise<number> | undefined;
+  #closed = false;
 
   constructor(
     private readonly registry: CameraRegistry,
@@ -47,58 +80,101 @@ export class Recordings {
   ) {
     fs.mkdirSync(options.dir, { recursive: true });
     this.#timers = [
-      setInterval(() => void this.#reconcile(), RECONCILE_MS),
-      setInterval(() => void this.sweep(), SWEEP_MS),
+      setInterval(() => void this.#reconcile().catch((err: unknown) => this.logger.error({ err }, 'recording reconcile failed')), RECONCILE_MS),
+      setInterval(() => void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'recording sweep failed')), SWEEP_MS),
     ];
     for (const t of this.#timers) t.unref();
-    registry.on('removed', (id) => void this.#stop(id));
+    registry.on('removed', (id) => {
+      this.#wanted.delete(id);
+      void this.#stop(id);
+    });
   }
 
   dirOf(cameraId: string): string {
     return path.join(this.options.dir, cameraId);
   }
 
-  /** Turns recording of a camera on or off. */
-  async setEnabled(cameraId: string, enabled: boolean): Promise<void> {
-    await this.registry.setRecording(cameraId, enabled);
-    if (enabled) await this.demand.hold(cameraId, 'recording');
-    else {
+  /**
+   * Turns recording of a camera on or off. Requests for one camera apply in arrival order
+   * and the last one wins, even when "off" arrives while "on" is still starting ffmpeg.
+   */
+  setEnabled(cameraId: string, enabled: boolean): Promise<void> {
+    this.#wanted.set(cameraId, enabled);
+    const previous = this.#queue.get(cameraId) ?? Promise.resolve();
+    const run = previous.then(() => this.#apply(cameraId, enabled));
+    const settled = run.catch(() => undefined);
+    this.#queue.set(cameraId, settled);
+    void settled.then(() => this.#queue.get(cameraId) === settled && this.#queue.delete(cameraId));
+    return run;
+  }
+
+  async #apply(cameraId: string, enabled: boolean): Promise<void> {
+    if (!enabled) {
+      await this.registry.setRecording(cameraId, false);
       this.demand.release(cameraId, 'recording');
       await this.#stop(cameraId);
+      return;
     }
-    await this.#reconcile();
+    // Held first: past the pull limit this refuses, and the camera's flag stays as it was.
+    await this.demand.hold(cameraId, 'recording');
+    try {
+      await this.registry.setRecording(cameraId, true);
+    } catch (err) {
+      this.demand.release(cameraId, 'recording');
+      throw err;
+    }
+    await this.#reconcileCamera(cameraId).catch((err: unknown) => this.logger.warn({ err, cameraId }, 'recording could not start'));
   }
 
   isRecording(cameraId: string): boolean {
     return this.#running.has(cameraId);
   }
 
-  /** Starts a recorder for every recording camera that is live and has none. */
+  /**
+   * Starts a recorder for every recording camera that is live and has none, and stops
+   * recorders of cameras no longer recording (turned off elsewhere, or a start that lost a race).
+   */
   async #reconcile(): Promise<void> {
-    for (const cam of await this.registry.recordingCameras()) {
-      if (this.#running.has(cam) || this.#starting.has(cam)) continue;
-      await this.demand.hold(cam, 'recording'); // idempotent: keeps it pulled
-      let live;
+    const recording = new Set(await this.registry.recordingCameras());
+    // The list may be stale by now: a camera with on/off requests in flight or just turned on is theirs to settle.
+    const settled = (cam: string) => !this.#queue.has(cam) && this.#wanted.get(cam) !== true;
+    for (const cam of [...this.#running.keys()]) if (!recording.has(cam) && settled(cam)) await this.#stop(cam);
+    for (const cam of recording) {
+      if (this.#queue.has(cam)) continue;
       try {
-        live = this.feeds.producerOf(cam);
-      } catch {
-        continue; // not streaming now; try again next round
-      }
-      this.#starting.add(cam);
-      try {
-        await this.#start(cam, live.producer, live.router);
+        await this.demand.hold(cam, 'recording'); // idempotent: keeps it pulled
+        await this.#reconcileCamera(cam);
       } catch (err) {
         this.logger.warn({ err, cameraId: cam }, 'recording could not start');
-      } finally {
-        this.#starting.delete(cam);
       }
+    }
+  }
+
+  async #reconcileCamera(cam: string): Promise<void> {
+    if (this.#running.has(cam) || this.#starting.has(cam) || this.#wanted.get(cam) === false) return;
+    let live;
+    try {
+      live = this.feeds.producerOf(cam);
+    } catch {
+      return; // not streaming now; try again next round
+    }
+    this.#starting.add(cam);
+    try {
+      await this.#start(cam, live.producer, live.router);
+    } finally {
+      this.#starting.delete(cam);
     }
   }
 
   async #start(cameraId: string, producer: Parameters<typeof RtpTap.create>[1], router: Parameters<typeof RtpTap.create>[0]) {
     const dir = this.dirOf(cameraId);
-    fs.mkdirSync(dir, { recursive: true });
+    await fsp.mkdir(dir, { recursive: true });
     const tap = await RtpTap.create(router, producer);
+    // Turned off (or shut down) while the tap was being made: no ffmpeg for it.
+    if (this.#wanted.get(cameraId) === false || this.#closed || tap.closed) {
+      tap.close();
+      return;
+    }
     const proc = new TapProcess(
       tap,
       this.ffmpegPath(),
@@ -132,22 +208,18 @@ export class Recordings {
 
   /** Recordings of a camera overlapping [from, to]. */
   async list(cameraId: string, from?: Date, to?: Date): Promise<RecordingView[]> {
-    const dir = this.dirOf(cameraId);
-    if (!fs.existsSync(dir)) return [];
     const out: RecordingView[] = [];
-    for (const name of fs.readdirSync(dir).sort()) {
-      const start = segmentStart(name);
-      if (!start) continue;
-      const stat = fs.statSync(path.join(dir, name));
-      if (stat.size === 0) continue;
-      const end = stat.mtime;
+    for (const f of await segmentFiles(this.dirOf(cameraId))) {
+      const start = segmentStart(f.name);
+      if (!start || f.size === 0) continue;
+      const end = f.mtime;
       if ((from && end < from) || (to && start > to)) continue;
       out.push({
-        file: name,
+        file: f.name,
         start: start.toISOString(),
         end: end.toISOString(),
-        bytes: stat.size,
-        url: `/api/cameras/${cameraId}/recordings/${name}`,
+        bytes: f.size,
+        url: `/api/cameras/${cameraId}/recordings/${f.name}`,
       });
     }
     return out;
@@ -161,25 +233,35 @@ export class Recordings {
     return file;
   }
 
-  /** Deletes segments past the retention age, then the oldest while a camera is over its size limit. */
-  async sweep(now = Date.now()): Promise<number> {
+  /**
+   * Deletes segments past the retention age, then the oldest while a camera is over its size
+   * limit. All disk work is async (thousands of segments per camera): the event loop keeps
+   * serving video signalling meanwhile. One sweep at a time.
+   */
+  sweep(now = Date.now()): Promise<number> {
+    this.#sweeping ??= this.#sweep(now).finally(() => (this.#sweeping = undefined));
+    return this.#sweeping;
+  }
+
+  async #sweep(now: number): Promise<number> {
     let deleted = 0;
-    if (!fs.existsSync(this.options.dir)) return 0;
-    for (const cam of fs.readdirSync(this.options.dir)) {
-      const dir = this.dirOf(cam);
-      if (!fs.statSync(dir).isDirectory()) continue;
-      const files = fs
-        .readdirSync(dir)
-        .filter((n) => SEGMENT_NAME.test(n))
-        .sort()
-        .map((n) => ({ n, ...fs.statSync(path.join(dir, n)) }));
-      const newest = files.at(-1)?.n; // possibly being written: never deleted
+    let cams: fs.Dirent[];
+    try {
+      cams = await fsp.readdir(this.options.dir, { withFileTypes: true });
+    } catch {
+      return 0;
+    }
+    for (const cam of cams) {
+      if (!cam.isDirectory()) continue;
+      const dir = this.dirOf(cam.name);
+      const files = await segmentFiles(dir);
+      const newest = files.at(-1)?.name; // possibly being written: never deleted
       let total = files.reduce((sum, f) => sum + f.size, 0);
       for (const f of files) {
-        if (f.n === newest) break;
+        if (f.name === newest) break;
         const tooOld = now - f.mtimeMs > this.options.retentionHours * 3_600_000;
         if (!tooOld && total <= this.options.maxBytesPerCamera) continue;
-        fs.rmSync(path.join(dir, f.n), { force: true });
+        await fsp.rm(path.join(dir, f.name), { force: true });
         total -= f.size;
         deleted++;
       }
@@ -188,6 +270,7 @@ export class Recordings {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
     await Promise.all([...this.#running.keys()].map((id) => this.#stop(id)));
   }
