@@ -80,12 +80,15 @@ export async function startStack(
     throw err;
   }
   const baseUrl = sfu.url;
+  // Over TLS the gateway beside the SFU uses the plain loopback listener, as in production.
+  const localHttp = sfu.localHttp?.address();
+  const gatewayUrl = localHttp && typeof localHttp === 'object' ? `http://127.0.0.1:${localHttp.port}` : baseUrl;
   const adminToken = sfu.url.startsWith('https:') ? '' : await login(baseUrl, 'admin', ADMIN_PASSWORD);
   adminTokens.set(baseUrl, adminToken);
   const gateway =
     opts.gateway === false
       ? undefined
-      : new CameraGateway({ sfuUrl: baseUrl, token: GATEWAY_TOKEN, gatewayId: 'test', tools: opts.tools ?? gatewayTools(), logger });
+      : new CameraGateway({ sfuUrl: gatewayUrl, token: GATEWAY_TOKEN, gatewayId: 'test', tools: opts.tools ?? gatewayTools(), logger });
   return {
     sfu,
     gateway,
