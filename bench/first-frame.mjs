@@ -23,8 +23,7 @@ try {
       await stack.waitOnline(id);
       const samples = [];
       for (let i = 0; i < runs; i++) {
-        const context = await browser.newContext();
-        const page = await context.newPage();
+        const page = await stack.newPage(browser);
         await page.goto(`${stack.url}/wall`);
         const handle = await page.waitForFunction(
           (cam) => document.querySelector(`[data-camera-id="${cam}"]`)?.getAttribute('data-first-frame-ms'),
@@ -32,12 +31,12 @@ try {
           { timeout: 30_000 },
         );
         samples.push(Number(await handle.jsonValue()));
-        await context.close();
+        await page.context().close();
         // Spread the page loads over the GOP so they land at different keyframe phases.
         await new Promise((r) => setTimeout(r, 137 + Math.random() * 400));
       }
       results.push({ gopSeconds: gop / FPS, runs, medianMs: median(samples), p90Ms: percentile(samples, 90), minMs: Math.min(...samples), maxMs: Math.max(...samples) });
-      await fetch(`${stack.url}/api/cameras/${id}`, { method: 'DELETE' });
+      await stack.fetch(`/api/cameras/${id}`, { method: 'DELETE' });
     } finally {
       camera.stop();
     }

@@ -18,7 +18,7 @@ let bad = 0;
 try {
   await stack.addCamera({ id: 'timecode', name: 'timecode', url: `rtsp://127.0.0.1:${camera.port}/tc`, pull: 'always' });
   await stack.waitOnline('timecode');
-  const page = await browser.newPage();
+  const page = await stack.newPage(browser);
   await page.goto(`${stack.url}/wall${values.mode === 'hls' ? '?mode=hls' : ''}`);
   await page.waitForFunction(() => Number(document.querySelector('[data-camera-id="timecode"]')?.getAttribute('data-frames-decoded')) > 0, null, { timeout: 30_000 });
   await page.waitForTimeout(3000); // settle (HLS buffer, jitter buffer)

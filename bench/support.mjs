@@ -1,7 +1,9 @@
 // Shared pieces of the benchmarks: start the real stack (SFU + gateway + GStreamer camera)
 // on 127.0.0.1 from the built dist folders, and small statistics helpers.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -38,17 +40,49 @@ export function startCamera(mounts, extra = []) {
   });
 }
 
-/** SFU + in-process gateway. `env` overrides the SFU config. */
+/** Debian's redis-server on a unix socket in a temporary directory (state of one run). */
+async function startRedis() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cv-bench-redis-'));
+  const sock = path.join(dir, 'redis.sock');
+  const child = spawn('redis-server', ['--port', '0', '--unixsocket', sock, '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    child.once('exit', (c) => reject(new Error(`redis-server exited ${c}`)));
+    readline.createInterface({ input: child.stdout }).on('line', (l) => /ready to accept connections/i.test(l) && resolve());
+  });
+  return {
+    url: `unix://${sock}`,
+    stop: () => {
+      child.kill('SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SFU (with its own Redis, signed in as admin) + in-process gateway. `env` overrides the SFU config. */
 export async function startStack(env = {}) {
   const logger = createLogger('bench', { level: 'warn' });
   const token = 'bench-gateway-token-0123456789';
+  const password = 'bench-admin-password';
+  const redis = await startRedis();
   const sfu = await SfuServer.create(
     loadConfig({
       HOST: '127.0.0.1', PORT: '0', GATEWAY_TOKEN: token, UI_DIST: path.join(root, 'control-ui/dist'),
-      RTC_MIN_PORT: '43000', RTC_MAX_PORT: '43999', ...env,
+      RTC_MIN_PORT: '43000', RTC_MAX_PORT: '43999', REDIS_URL: redis.url, ADMIN_PASSWORD: password,
+      CAMERA_NETWORKS: '127.0.0.0/8', ...env,
     }),
     logger,
   );
+  const signIn = async () => {
+    const r = await fetch(`${sfu.url}/api/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }),
+    });
+    if (r.status !== 200) throw new Error(`login: ${r.status}`);
+    return r.json();
+  };
+  const { token: adminToken } = await signIn();
+  const authed = (p, init = {}) => fetch(`${sfu.url}${p}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${adminToken}` } });
   const ffmpegPath = resolveFfmpeg();
   const gateway = new CameraGateway({
     sfuUrl: sfu.url, token, gatewayId: 'bench', tools: { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath) }, logger,
@@ -57,14 +91,25 @@ export async function startStack(env = {}) {
     sfu,
     gateway,
     url: sfu.url,
+    fetch: authed,
+    /** A browser page signed in as admin (the cookies the login form sets). */
+    async newPage(browser) {
+      const login = await signIn();
+      const context = await browser.newContext();
+      await context.addCookies([
+        { name: 'cv_access', value: login.token, url: `${sfu.url}/` },
+        { name: 'cv_refresh', value: login.refreshToken, url: `${sfu.url}/api` },
+      ]);
+      return context.newPage();
+    },
     async addCamera(body) {
-      const r = await fetch(`${sfu.url}/api/cameras`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const r = await authed('/api/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status !== 201) throw new Error(`add camera: ${r.status} ${await r.text()}`);
     },
     async waitOnline(id, ms = 30_000) {
       const deadline = Date.now() + ms;
       while (Date.now() < deadline) {
-        const cam = await (await fetch(`${sfu.url}/api/cameras/${id}`)).json();
+        const cam = await (await authed(`/api/cameras/${id}`)).json();
         if (cam.status === 'online') return;
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -73,6 +118,7 @@ export async function startStack(env = {}) {
     async stop() {
       await gateway.close();
       await sfu.close();
+      redis.stop();
     },
   };
 }

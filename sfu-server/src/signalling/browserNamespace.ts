@@ -25,7 +25,17 @@ import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { MediaPeer } from '../media/MediaPeer';
 import type { Room } from '../rooms/Room';
 import type { Rooms } from '../rooms/Rooms';
-import { onRequest } from './handle';
+import { onRequest, refuseUnknownRequests } from './handle';
+
+const BROWSER_REQUESTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
+  'room:join',
+  'transport:create',
+  'transport:connect',
+  'camera:consume',
+  'camera:watch',
+  'consumer:resume',
+  'consumer:close',
+]);
 
 interface Deps {
   rooms: Rooms;
@@ -89,6 +99,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     void socket.join([`session:${principal.sessionId}`, ...scopeRooms(principal)]);
     let joined: { room: Room; peer: MediaPeer } | undefined;
     const log = logger.child({ socketId: socket.id, user: principal.username });
+    refuseUnknownRequests(socket, BROWSER_REQUESTS);
 
     const session = (): { room: Room; peer: MediaPeer } => {
       if (!joined) throw new AppError('conflict', 'join a room first');

@@ -17,9 +17,15 @@ export function onRequest<S extends z.ZodType, R>(
   logger: Logger,
   run: (req: z.infer<S>) => Promise<R>,
 ): void {
-  socket.on(event, (payload: unknown, ack: unknown) => {
+  socket.on(event, (...args: unknown[]) => {
+    const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every request here is acknowledged; ignore others
     const reply = ack as (a: Ack<R>) => void;
+    if (args.length !== 2) {
+      reply({ ok: false, error: { code: 'bad_request', message: `${event}: send one request and an acknowledgement` } });
+      return;
+    }
+    const payload = args[0];
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       reply({ ok: false, error: { code: 'bad_request', message: `${event}: ${describeIssues(parsed.error.issues)}` } });
@@ -32,6 +38,15 @@ export function onRequest<S extends z.ZodType, R>(
         reply({ ok: false, error: AppError.toBody(err) });
       },
     );
+  });
+}
+
+/** Answers a request nobody handles (an unknown event name with an ack) instead of leaving it hanging. */
+export function refuseUnknownRequests(socket: { onAny(listener: (event: unknown, ...args: unknown[]) => void): unknown }, known: ReadonlySet<string>): void {
+  socket.onAny((event, ...args) => {
+    if (typeof event === 'string' && known.has(event)) return;
+    const ack = args[args.length - 1];
+    if (typeof ack === 'function') (ack as (a: Ack<never>) => void)({ ok: false, error: { code: 'bad_request', message: 'unknown request' } });
   });
 }
 
