@@ -91,20 +91,24 @@ export class SfuServer {
         { listenIp: config.INGEST_LISTEN_IP, announcedIp: config.INGEST_ANNOUNCED_IP },
         logger,
       );
-      const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger);
+      const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger, config.MAX_ON_DEMAND_PULLS);
       const health = new HealthMonitor(registry, feeds, { intervalMs: 2000, silenceMs: config.CAMERA_SILENCE_S * 1000, noMediaMs: config.CAMERA_NO_MEDIA_S * 1000, logger });
       // ffmpeg serves snapshots (and HLS, recording); resolved when first needed.
       let ffmpeg: string | undefined;
       const ffmpegPath = () => (ffmpeg ??= resolveFfmpeg());
       const snapshots = new Snapshots(feeds, demand, ffmpegPath, logger);
-      const hls = new HlsStreams(feeds, demand, ffmpegPath, logger);
+      const hls = new HlsStreams(feeds, demand, ffmpegPath, logger, config.MAX_HLS_SESSIONS);
       const recordings = new Recordings(registry, feeds, demand, ffmpegPath, {
         dir: path.resolve(config.RECORDINGS_DIR),
         segmentSeconds: config.RECORDING_SEGMENT_S,
         retentionHours: config.RECORDING_RETENTION_H,
         maxBytesPerCamera: config.RECORDING_MAX_MB * 1024 * 1024,
       }, logger);
-      const rooms = new Rooms(pool, { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP });
+      const rooms = new Rooms(
+        pool,
+        { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP },
+        { maxTransports: config.MAX_TRANSPORTS_PER_PEER, maxConsumers: config.MAX_CONSUMERS_PER_PEER },
+      );
       const restored = await registry.restore();
       // The file seeds an empty county once; after that Redis is the truth.
       if (config.CAMERAS_FILE && restored === 0) await importCamerasFile(config.CAMERAS_FILE, { sites, registry, logger });
@@ -157,6 +161,8 @@ export class SfuServer {
       );
       if (config.UI_DIST) serveUi(app, config.UI_DIST, logger);
 
+      const renewal = tls?.caCert && server instanceof https.Server ? renewDaily(server, config, logger) : undefined;
+      server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
       const sfu = new SfuServer(server, localHttp, io, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
@@ -239,7 +245,24 @@ async function tlsOptions(config: SfuConfig, logger: Logger): Promise<{ key: str
     return { key: fs.readFileSync(config.TLS_KEY, 'utf8'), cert: fs.readFileSync(config.TLS_CERT, 'utf8') };
   }
   if (config.TLS === 'off' || (config.TLS === 'auto' && isLoopback(config.HOST))) return undefined;
-  return ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: lanAddresses(config.HOST), logger });
+  return ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: generatedHosts(config), logger });
+}
+
+function generatedHosts(config: SfuConfig): string[] {
+  const extra = config.TLS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  return [...lanAddresses(config.HOST), ...extra];
+}
+
+/** A generated server certificate lives 397 days: look daily, and swap in a renewed one without a restart. */
+function renewDaily(server: https.Server, config: SfuConfig, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: generatedHosts(config), logger }).then(
+      ({ key, cert }) => server.setSecureContext({ key, cert }),
+      (err: unknown) => logger.error({ err }, 'TLS certificate renewal failed'),
+    );
+  }, 24 * 3_600_000);
+  timer.unref();
+  return timer;
 }
 
 /** Serves the built control-ui, with client-side routes (/wall, ...) falling back to index.html. */
