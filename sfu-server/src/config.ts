@@ -49,6 +49,8 @@ const EnvSchema = z
     ALLOWED_ORIGINS: z.string().default(''),
     /** `auto`: TLS when listening beyond loopback; `on`: always (generated certificate without TLS_CERT). */
     TLS: z.enum(['auto', 'on', 'off']).default('auto'),
+    /** Extra names or addresses for the generated certificate (comma-separated), e.g. a DNS name PCs use. */
+    TLS_HOSTS: z.string().default(''),
     TLS_CERT: z.string().optional(),
     TLS_KEY: z.string().optional(),
     /** With TLS on a LAN address: also plain HTTP on 127.0.0.1 at this port (the local demo). */
