@@ -161,6 +161,8 @@ export class SfuServer {
       );
       if (config.UI_DIST) serveUi(app, config.UI_DIST, logger);
 
+      const renewal = tls?.caCert && server instanceof https.Server ? renewDaily(server, config, logger) : undefined;
+      server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
       const sfu = new SfuServer(server, localHttp, io, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
@@ -243,7 +245,24 @@ async function tlsOptions(config: SfuConfig, logger: Logger): Promise<{ key: str
     return { key: fs.readFileSync(config.TLS_KEY, 'utf8'), cert: fs.readFileSync(config.TLS_CERT, 'utf8') };
   }
   if (config.TLS === 'off' || (config.TLS === 'auto' && isLoopback(config.HOST))) return undefined;
-  return ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: lanAddresses(config.HOST), logger });
+  return ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: generatedHosts(config), logger });
+}
+
+function generatedHosts(config: SfuConfig): string[] {
+  const extra = config.TLS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean);
+  return [...lanAddresses(config.HOST), ...extra];
+}
+
+/** A generated server certificate lives 397 days: look daily, and swap in a renewed one without a restart. */
+function renewDaily(server: https.Server, config: SfuConfig, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    ensureCountyCertificates({ dir: path.join(config.DATA_DIR, 'tls'), hosts: generatedHosts(config), logger }).then(
+      ({ key, cert }) => server.setSecureContext({ key, cert }),
+      (err: unknown) => logger.error({ err }, 'TLS certificate renewal failed'),
+    );
+  }, 24 * 3_600_000);
+  timer.unref();
+  return timer;
 }
 
 /** Serves the built control-ui, with client-side routes (/wall, ...) falling back to index.html. */
