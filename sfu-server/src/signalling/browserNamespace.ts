@@ -145,7 +145,11 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
     onRequest(socket, 'camera:watch', WatchCamerasRequestSchema, log, async ({ cameraIds }) => {
       authorize(principal, 'cameras:view');
-      for (const id of new Set(cameraIds)) authorize(principal, 'cameras:view', cameraResource(await registry.get(id)));
+      // A camera removed meanwhile is skipped (a wall's list can be a moment old); one out of scope refuses the lot.
+      for (const id of new Set(cameraIds)) {
+        const camera = await registry.get(id).catch(() => undefined);
+        if (camera) authorize(principal, 'cameras:view', cameraResource(camera));
+      }
       await demand.holdOnly(socket.id, cameraIds);
       return null;
     });
