@@ -15,6 +15,16 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // Servers: a promise nobody awaits or catches is a crash or a silent failure waiting to
+  // happen (`void p` included): attach a .catch that logs.
+  {
+    files: ['sfu-server/src/**/*.ts', 'camera-gateway/src/**/*.ts', 'shared/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+    },
+  },
   { files: ['control-ui/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
   { files: ['**/*.{mjs,js}', 'tests/**', '**/test/**', 'bench/**'], languageOptions: { globals: { ...globals.node } } },
   { files: ['scripts/**', 'bench/**'], rules: { 'no-console': 'off' } },

@@ -117,7 +117,7 @@ export class CameraDemand {
       this.#grace.delete(id);
       over--;
       this.logger.info({ cameraId: id }, 'pull limit reached: camera in its grace period stops');
-      void this.#stop(id);
+      this.#stop(id).catch((err: unknown) => this.logger.error({ err, cameraId: id }, 'pull did not stop'));
     }
   }
 
@@ -125,13 +125,16 @@ export class CameraDemand {
     if (this.#always.has(cameraId)) return;
     clearTimeout(this.#grace.get(cameraId));
     this.#grace.delete(cameraId); // re-inserted last: the newest grace period gives way last
-    void this.registry.setActive(cameraId, true);
+    this.registry.setActive(cameraId, true).catch((err: unknown) => this.logger.error({ err, cameraId }, 'camera not activated'));
     this.#armGrace(cameraId);
     this.#shedGrace();
   }
 
   #armGrace(cameraId: string): void {
-    const timer = setTimeout(() => void this.#graceOver(cameraId), this.graceMs);
+    const timer = setTimeout(
+      () => this.#graceOver(cameraId).catch((err: unknown) => this.logger.error({ err, cameraId }, 'grace period end failed')),
+      this.graceMs,
+    );
     timer.unref();
     this.#grace.set(cameraId, timer);
   }

@@ -198,7 +198,7 @@ export class CameraRegistry extends EventEmitter<{
     if (hasAudio !== this.#hasAudio.has(id)) {
       if (hasAudio) this.#hasAudio.add(id);
       else this.#hasAudio.delete(id);
-      void this.setStatus(id, undefined, undefined, true);
+      this.setStatus(id, undefined, undefined, true).catch((err: unknown) => this.logger.error({ err, cameraId: id }, 'camera not re-announced'));
     }
   }
 

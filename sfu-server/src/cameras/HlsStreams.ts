@@ -73,7 +73,9 @@ export class HlsStreams {
         logger.info({ cameraId }, 'HLS stream started');
         return { dir, proc };
       },
-      (session) => void session.proc.stop().then(() => removeQuietly(session.dir)),
+      (session) => {
+        session.proc.stop().then(() => removeQuietly(session.dir)).catch((err: unknown) => logger.warn({ err }, 'HLS files not removed'));
+      },
       { max: maxSessions, message: `too many cameras on HLS at once (at most ${maxSessions}; MAX_HLS_SESSIONS raises it)` },
     );
   }

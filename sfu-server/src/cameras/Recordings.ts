@@ -86,7 +86,7 @@ export class Recordings {
     for (const t of this.#timers) t.unref();
     registry.on('removed', (id) => {
       this.#wanted.delete(id);
-      void this.#stop(id);
+      this.#stop(id).catch((err: unknown) => this.logger.error({ err, cameraId: id }, 'recorder of a removed camera did not stop'));
     });
   }
 
@@ -104,7 +104,7 @@ export class Recordings {
     const run = previous.then(() => this.#apply(cameraId, enabled));
     const settled = run.catch(() => undefined);
     this.#queue.set(cameraId, settled);
-    void settled.then(() => this.#queue.get(cameraId) === settled && this.#queue.delete(cameraId));
+    settled.then(() => this.#queue.get(cameraId) === settled && this.#queue.delete(cameraId)).catch(() => undefined); // settled never rejects
     return run;
   }
 

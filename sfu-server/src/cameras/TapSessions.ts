@@ -52,11 +52,11 @@ export class TapSessions<S extends { proc: TapProcess }> {
     try {
       const { producer, router } = await this.feeds.waitForProducer(cameraId, TAP_WAIT_MS);
       const session = this.build(cameraId, await RtpTap.create(router, producer));
-      const entry = { session, idle: setTimeout(() => void this.end(cameraId), this.idleMs) };
+      const entry = { session, idle: setTimeout(() => this.#endLater(cameraId), this.idleMs) };
       entry.idle.unref();
       this.#sessions.set(cameraId, entry);
       session.proc.once('exit', () => {
-        if (this.#sessions.get(cameraId) === entry) void this.end(cameraId);
+        if (this.#sessions.get(cameraId) === entry) this.#endLater(cameraId);
       });
       return session;
     } catch (err) {
@@ -74,11 +74,16 @@ export class TapSessions<S extends { proc: TapProcess }> {
 
   #touch(cameraId: string, entry: { idle: NodeJS.Timeout }): void {
     clearTimeout(entry.idle);
-    entry.idle = setTimeout(() => void this.end(cameraId), this.idleMs);
+    entry.idle = setTimeout(() => this.#endLater(cameraId), this.idleMs);
     entry.idle.unref();
   }
 
   /** Ends a camera's session; resolves once its ffmpeg has exited. */
+  /** From a timer or an exit: nobody waits, and end() only waits for ffmpeg's exit, which cannot fail. */
+  #endLater(cameraId: string): void {
+    this.end(cameraId).catch(() => undefined);
+  }
+
   end(cameraId: string): Promise<void> {
     const entry = this.#sessions.get(cameraId);
     if (!entry) return Promise.resolve();

@@ -49,7 +49,7 @@ export class TapProcess extends EventEmitter<{ exit: [code: number | null]; stdo
     if (this.#ended || !stdin || stdin.destroyed) return;
     if (stdin.writableLength > MAX_BACKLOG_BYTES) {
       this.logger.warn('tap ffmpeg cannot keep up; stopping it');
-      this.stop();
+      this.stop().catch(() => undefined); // stop() only waits for the exit event: it cannot reject
       return;
     }
     stdin.write(au.data);

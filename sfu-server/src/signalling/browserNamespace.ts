@@ -96,7 +96,10 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
   io.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
-    void socket.join([`session:${principal.sessionId}`, ...scopeRooms(principal)]);
+    // The in-memory adapter joins synchronously; a shared (Redis) adapter may reject: log it.
+    Promise.resolve(socket.join([`session:${principal.sessionId}`, ...scopeRooms(principal)])).catch((err: unknown) =>
+      logger.error({ err }, 'socket could not join its scope rooms'),
+    );
     let joined: { room: Room; peer: MediaPeer } | undefined;
     const log = logger.child({ socketId: socket.id, user: principal.username });
     refuseUnknownRequests(socket, BROWSER_REQUESTS);
@@ -107,7 +110,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     };
     const leave = () => {
       if (!joined) return;
-      void socket.leave(joined.room.id);
+      Promise.resolve(socket.leave(joined.room.id)).catch((err: unknown) => logger.error({ err }, 'socket could not leave its room'));
       rooms.leave(joined.room, socket.id);
       joined = undefined;
     };
