@@ -12,11 +12,12 @@ const connected = (socket: Sock) =>
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
   });
+/** The handshake's refusal message; the socket is closed either way (no reconnection left running). */
 const refused = (socket: Sock) =>
   new Promise<string>((resolve, reject) => {
     socket.once('connect', () => reject(new Error('connected')));
     socket.once('connect_error', (err) => resolve(err.message));
-  });
+  }).finally(() => socket.close());
 
 // Accounts, roles and township scoping against the real server and its own Redis.
 describe('who may see and do what', () => {

@@ -25,17 +25,19 @@ import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { MediaPeer } from '../media/MediaPeer';
 import type { Room } from '../rooms/Room';
 import type { Rooms } from '../rooms/Rooms';
-import { onRequest, refuseUnknownRequests } from './handle';
+import { onRequest, refuseUnknownRequests, type RequestEvent } from './handle';
 
-const BROWSER_REQUESTS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>([
-  'room:join',
-  'transport:create',
-  'transport:connect',
-  'camera:consume',
-  'camera:watch',
-  'consumer:resume',
-  'consumer:close',
-]);
+/** Every browser request, once: a request added to the contract and not here fails to compile. */
+const BROWSER_REQUESTS: Record<RequestEvent<ClientToServerEvents>, true> = {
+  'room:join': true,
+  'transport:create': true,
+  'transport:connect': true,
+  'camera:consume': true,
+  'camera:watch': true,
+  'consumer:resume': true,
+  'consumer:close': true,
+};
+const KNOWN_REQUESTS: ReadonlySet<string> = new Set(Object.keys(BROWSER_REQUESTS));
 
 interface Deps {
   rooms: Rooms;
@@ -102,7 +104,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     );
     let joined: { room: Room; peer: MediaPeer } | undefined;
     const log = logger.child({ socketId: socket.id, user: principal.username });
-    refuseUnknownRequests(socket, BROWSER_REQUESTS);
+    refuseUnknownRequests(socket, KNOWN_REQUESTS);
 
     const session = (): { room: Room; peer: MediaPeer } => {
       if (!joined) throw new AppError('conflict', 'join a room first');

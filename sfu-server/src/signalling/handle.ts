@@ -1,23 +1,41 @@
+import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, describeIssues, type Ack } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 
-interface Listener {
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-}
+/** A socket whose incoming events are typed by the map `M` (socket.io's first type parameter). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- socket.io's own bound for event maps
+type EventsMap = Record<string, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- only the incoming map matters here
+type Listener<M extends EventsMap> = Socket<M, any, any, any>;
+/** The raw registration: the payload is untrusted until zod has looked at it. */
+const untyped = (socket: unknown) => socket as { on(event: string, listener: (...args: unknown[]) => void): unknown };
+
+/** Events of `M` that take a request and an acknowledgement. */
+export type RequestEvent<M> = {
+  [K in keyof M]: M[K] extends (...args: infer A) => void ? (A extends [unknown, (result: never) => void] ? K : never) : never;
+}[keyof M] &
+  string;
+/** What an event's acknowledgement carries when it succeeds. */
+type ReplyOf<F> = F extends (req: never, ack: (result: Ack<infer R>) => void) => void ? R : never;
+/** Events of `M` without an acknowledgement. */
+type NoticeEvent<M> = Exclude<keyof M & string, RequestEvent<M>>;
 
 /**
- * Registers a request handler: validate with zod, run, acknowledge. A handler never throws
- * into socket.io: every outcome is an Ack, and unexpected errors are logged, not leaked.
+ * Registers a request handler: validate with zod, run, acknowledge. The event name and the
+ * reply are checked against the socket's event map (shared/), so they cannot drift from the
+ * contract. A handler never throws into socket.io: every outcome is an Ack, and unexpected
+ * errors are logged, not leaked.
  */
-export function onRequest<S extends z.ZodType, R>(
-  socket: Listener,
-  event: string,
+export function onRequest<M extends EventsMap, K extends RequestEvent<M>, S extends z.ZodType>(
+  socket: Listener<M>,
+  event: K,
   schema: S,
   logger: Logger,
-  run: (req: z.infer<S>) => Promise<R>,
+  run: (req: z.infer<S>) => Promise<ReplyOf<M[K]>>,
 ): void {
-  socket.on(event, (...args: unknown[]) => {
+  type R = ReplyOf<M[K]>;
+  untyped(socket).on(event, (...args: unknown[]) => {
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return; // every request here is acknowledged; ignore others
     const reply = ack as (a: Ack<R>) => void;
@@ -51,14 +69,14 @@ export function refuseUnknownRequests(socket: { onAny(listener: (event: unknown,
 }
 
 /** For fire-and-forget events: validate, then run; bad payloads are logged and dropped. */
-export function onEvent<S extends z.ZodType>(
-  socket: Listener,
-  event: string,
+export function onEvent<M extends EventsMap, K extends NoticeEvent<M>, S extends z.ZodType>(
+  socket: Listener<M>,
+  event: K,
   schema: S,
   logger: Logger,
   run: (msg: z.infer<S>) => Promise<void>,
 ): void {
-  socket.on(event, (payload: unknown) => {
+  untyped(socket).on(event, (payload: unknown) => {
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       logger.warn({ event, issues: describeIssues(parsed.error.issues) }, 'dropped malformed event');
