@@ -59,6 +59,6 @@ describe('camera page on a phone', () => {
       const v = document.querySelector<HTMLVideoElement>('.camera-page__playback');
       return !!v && v.currentTime > 0.3 && v.videoWidth > 0;
     }, null, { timeout: 15_000 });
-    await page.close();
+    await page.context().close();
   });
 });

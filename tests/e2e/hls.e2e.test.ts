@@ -45,6 +45,6 @@ describe('HLS fallback in Chromium', () => {
       return end - v.currentTime;
     });
     expect(lag).toBeLessThan(3);
-    await page.close();
+    await page.context().close();
   });
 });

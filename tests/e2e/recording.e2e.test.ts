@@ -87,7 +87,7 @@ describe('recording', () => {
     expect(played.width).toBe(640);
     expect(played.time).toBeGreaterThan(0.5);
     expect(played.frames).toBeGreaterThan(10);
-    await page.close();
+    await page.context().close();
   });
 
   it('refuses path tricks and deletes old segments by retention', async () => {

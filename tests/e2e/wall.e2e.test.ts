@@ -58,7 +58,7 @@ describe('the wall in Chromium', () => {
       null,
       { timeout: 30_000, polling: 100 },
     );
-    await page.close();
+    await page.context().close();
   });
 
   it('drops the tile when the camera is deleted', async () => {
@@ -70,6 +70,6 @@ describe('the wall in Chromium', () => {
     await api(stack.baseUrl, 'DELETE', '/api/cameras/wall-cam');
     await page.locator('[data-camera-id="wall-cam"]').waitFor({ state: 'detached' });
     expect(await page.textContent('.wall__empty')).toBe('No cameras yet');
-    await page.close();
+    await page.context().close();
   });
 });

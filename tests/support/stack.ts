@@ -193,7 +193,6 @@ export async function signedInPage(browser: Browser, baseUrl: string, user = { u
     { name: 'cv_access', value: token, url: `${baseUrl}/`, httpOnly: true, sameSite: 'Strict' },
     { name: 'cv_refresh', value: refreshToken, url: `${baseUrl}/api`, httpOnly: true, sameSite: 'Strict' },
   ]);
-  const page = await context.newPage();
-  page.on('close', () => void context.close());
-  return page;
+  // Close it with page.context().close(): the context is the page's own.
+  return context.newPage();
 }
