@@ -115,6 +115,12 @@ export class SfuServer {
 
       const app = express();
       app.disable('x-powered-by');
+      // Browser hardening for every answer: no MIME sniffing, no framing of the console (clickjacking).
+      app.use((req, res, next) => {
+        res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'same-origin' });
+        if (req.secure) res.set('Strict-Transport-Security', 'max-age=31536000');
+        next();
+      });
       const tls = await tlsOptions(config, logger);
       const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app);
       server.requestTimeout = 60_000; // no request lives longer (snapshots and HLS wait at most 15 s)

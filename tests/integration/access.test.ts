@@ -238,6 +238,21 @@ describe('who may see and do what', () => {
     expect((await as('longli-clerk', 'GET', '/api/audit')).status).toBe(403);
   });
 
+  it('locks a username at one address after ten failed logins, and says so', async () => {
+    expect((await api(stack.baseUrl, 'POST', '/api/users', { username: 'victim', password: 'victim-pass-1', role: 'operator' })).status).toBe(201);
+    for (let i = 0; i < 10; i++) {
+      expect((await api(stack.baseUrl, 'POST', '/api/login', { username: 'victim', password: `guess-${i}` }, { token: null })).status).toBe(401);
+    }
+    const locked = await api(stack.baseUrl, 'POST', '/api/login', { username: 'victim', password: 'victim-pass-1' }, { token: null });
+    expect([locked.status, locked.json]).toEqual([429, expect.objectContaining({ code: 'rate_limited' })]);
+    // Other users at the same address are not affected.
+    expect((await api(stack.baseUrl, 'POST', '/api/login', { username: 'wall-1', password: 'wall-pass-0001' }, { token: null })).status).toBe(200);
+    // Every answer tells the browser not to sniff types or frame the console.
+    const r = await api(stack.baseUrl, 'GET', '/api/me');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+  });
+
   it('refuses socket.io connections from a foreign origin', async () => {
     const foreign = io(stack.baseUrl, { transports: ['websocket'], forceNew: true, auth: { token: stack.adminToken }, extraHeaders: { origin: 'http://evil.example' } });
     sockets.push(foreign as Sock);
