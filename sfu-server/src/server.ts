@@ -39,6 +39,7 @@ export class SfuServer {
     /** Plain HTTP on 127.0.0.1 beside a TLS listener on the LAN (LOCAL_HTTP_PORT). */
     readonly localHttp: http.Server | undefined,
     readonly io: Server,
+    private readonly engines: Server['engine'][],
     readonly redis: Redis,
     readonly accounts: Accounts,
     readonly pool: WorkerPool,
@@ -139,8 +140,13 @@ export class SfuServer {
           }
         },
       });
+      // One engine per listener (socket.io keeps only the last in io.engine): both are closed at shutdown.
       io.attach(server);
-      if (localHttp) io.attach(localHttp);
+      const engines = [io.engine];
+      if (localHttp) {
+        io.attach(localHttp);
+        engines.push(io.engine);
+      }
       attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 
@@ -171,7 +177,7 @@ export class SfuServer {
       server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
-      const sfu = new SfuServer(server, localHttp, io, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
+      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
       logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
       if (firstAdmin?.generated) {
         // Shown once on the console, never logged: the admin changes it after signing in.
@@ -218,13 +224,23 @@ export class SfuServer {
     await step('http', async () => {
       this.http.closeAllConnections();
       this.localHttp?.closeAllConnections();
+      for (const engine of this.engines) engine.close();
       await this.io.close();
-      this.localHttp?.close();
+      // io.close() closes only the last server it was attached to.
+      await Promise.all([this.http, this.localHttp].map((s) => s && closeServer(s)));
     });
     await step('workers', () => this.pool.close());
     await step('redis', () => this.redis.quit());
     this.logger.info('sfu-server closed');
   }
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

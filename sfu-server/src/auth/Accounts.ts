@@ -194,10 +194,7 @@ export class Accounts extends EventEmitter<{
   async create(input: UserInput): Promise<UserView> {
     const { password, ...rest } = input;
     const record: UserRecord = { ...rest, disabled: false, createdAt: new Date().toISOString(), passwordHash: await hashPassword(password) };
-    const r = await this.#users.insert(record, 10_000);
-    if (r === 'exists') throw new AppError('conflict', `user ${input.username} already exists`);
-    if (r === 'full') throw new AppError('conflict', 'user limit reached (10000)');
-    return view(record);
+    return view(await this.#users.add(record, 10_000, 'user'));
   }
 
   async update(username: string, patch: UserPatch): Promise<UserView> {

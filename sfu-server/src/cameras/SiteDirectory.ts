@@ -13,18 +13,12 @@ export class SiteDirectory {
   }
 
   async addTownship(t: Township): Promise<Township> {
-    const r = await this.#townships.insert(t, 10_000);
-    if (r === 'exists') throw new AppError('conflict', `township ${t.id} already exists`);
-    if (r === 'full') throw new AppError('conflict', 'township limit reached');
-    return t;
+    return this.#townships.add(t, 10_000, 'township');
   }
 
   async addSite(s: Site): Promise<Site> {
     if (!(await this.#townships.get(s.townshipId))) throw new AppError('bad_request', `unknown township ${s.townshipId}`);
-    const r = await this.#sites.insert(s, 100_000);
-    if (r === 'exists') throw new AppError('conflict', `site ${s.id} already exists`);
-    if (r === 'full') throw new AppError('conflict', 'site limit reached');
-    return s;
+    return this.#sites.add(s, 100_000, 'site');
   }
 
   townships(): Promise<Township[]> {

@@ -20,11 +20,8 @@ export class MeetingStore {
     return m;
   }
 
-  async create(m: Meeting): Promise<Meeting> {
-    const r = await this.#records.insert(m, 10_000);
-    if (r === 'exists') throw new AppError('conflict', `meeting ${m.id} already exists`);
-    if (r === 'full') throw new AppError('conflict', 'meeting limit reached');
-    return m;
+  create(m: Meeting): Promise<Meeting> {
+    return this.#records.add(m, 10_000, 'meeting');
   }
 
   async remove(id: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { AppError } from '@county/shared';
 import { stored } from './redis';
 
 /**
@@ -55,6 +56,14 @@ export class RedisRecords<T extends { [K in keyof T]: unknown }> {
       const r = await (this.redis as ScriptedRedis).cvInsert(this.key(id), this.prefix, id, max, ...encode(record));
       return r === 1 ? 'inserted' : r === 0 ? 'exists' : 'full';
     });
+  }
+
+  /** Inserts, or refuses with a conflict naming the record (`township longli already exists`). */
+  async add(record: T, max: number, what: string): Promise<T> {
+    const r = await this.insert(record, max);
+    if (r === 'exists') throw new AppError('conflict', `${what} ${this.idOf(record)} already exists`);
+    if (r === 'full') throw new AppError('conflict', `${what} limit reached (${max})`);
+    return record;
   }
 
   /** The record after the patch; undefined when it does not exist. */

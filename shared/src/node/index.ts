@@ -2,3 +2,4 @@
 export * from './logger';
 export * from './env';
 export * from './ffmpeg';
+export * from './process';
