@@ -99,13 +99,16 @@ COPY config/ config/
 # Fail the image build, not the first start, if a worker library is missing: run without
 # MEDIASOUP_VERSION the worker exits with 41 (mediasoup's own check); a missing .so gives 127.
 RUN node_modules/mediasoup/worker/out/Release/mediasoup-worker >/dev/null 2>&1; test $? -eq 41
-RUN mkdir -p /app/recordings && chown node /app/recordings
+RUN mkdir -p /app/recordings /app/data && chown node /app/recordings /app/data
+# On a LAN address the server serves HTTPS with a county CA it generates in DATA_DIR/tls
+# (or TLS_CERT/TLS_KEY); REDIS_URL must name the county's Redis.
 ENV HOST=0.0.0.0 \
-    PORT=8080 \
+    PORT=8443 \
+    DATA_DIR=/app/data \
     UI_DIST=/app/control-ui/dist \
     RECORDINGS_DIR=/app/recordings
 USER node
-EXPOSE 8080
+EXPOSE 8443
 CMD ["node", "sfu-server/dist/main.js"]
 
 # ---------------------------------------------------------------------------------------------
