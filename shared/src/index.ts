@@ -6,3 +6,4 @@ export * from './signalling';
 export * from './auth';
 export * from './audit';
 export * from './meeting';
+export * from './wall';

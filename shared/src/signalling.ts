@@ -18,6 +18,7 @@ import type {
 import { CameraIdSchema, slugSchema, type CameraHealth, type CameraId, type CameraView } from './camera';
 import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
+import type { Screen } from './wall';
 
 export type { DtlsParameters, IceCandidate, IceParameters, MediaKind, RtpCapabilities, RtpParameters };
 
@@ -99,6 +100,8 @@ export interface ServerToClientEvents {
   'camera:removed': (msg: { id: CameraId }) => void;
   /** The server closed a consumer (its camera went away); the client drops it. */
   'consumer:closed': (msg: { consumerId: string }) => void;
+  /** A screen's layout or tiles changed (to its own page and to every console). */
+  'screen:updated': (screen: Screen) => void;
   /** The room's media died with its worker; the client joins it again. */
   'room:closed': (msg: { roomId: RoomId }) => void;
 }
