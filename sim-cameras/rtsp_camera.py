@@ -7,18 +7,31 @@ serving a moving test pattern with the wall-clock time and a running frame time 
 
 Each mount behaves like one kind of real camera (see VIDEO_PROFILES / AUDIO_PROFILES).
 
+A mount may set its own keyframe interval: --mount '/slow=h264?gop=100' (frames).
+
+With --onvif-port (0 picks a free port) it also serves a minimal ONVIF Device + Media service
+(sim-cameras/onvif_media.py; one profile per mount, token = the mount path without "/") whose
+SetSynchronizationPoint makes the mount's encoder emit a keyframe at once, as real cameras do;
+`GET /stats` counts the requests. It prints "ONVIF <port>" before the READY line.
+
 Prints "READY <port>" on stdout once it accepts connections. Binds 127.0.0.1 unless --host.
 Runs until SIGTERM/SIGINT.
 """
 import argparse
+import os
 import signal
 import sys
+import threading
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+gi.require_version("GstVideo", "1.0")
+from gi.repository import GLib, Gst, GstRtspServer, GstVideo  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onvif_media import OnvifMedia  # noqa: E402
 
 
 # One slice per frame unless a mount asks for slices (h264-slices): GStreamer's payloader
@@ -81,7 +94,7 @@ def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pa
         return (
             f"( appsrc name=timecode is-live=true do-timestamp=true format=time "
             f"caps=video/x-raw,format=I420,width={w},height={h},framerate={fps}/1 "
-            f"! x264enc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max={gop} bitrate={bitrate_kbps} "
+            f"! x264enc name=venc tune=zerolatency threads=1 speed-preset=ultrafast key-int-max={gop} bitrate={bitrate_kbps} "
             f"! rtph264pay name=pay0 pt=96 config-interval=-1 )"
         )
     enc, size, gop_s = VIDEO_PROFILES[video]
@@ -95,7 +108,8 @@ def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pa
         f"! clockoverlay time-format=\"%H:%M:%S\" halignment=left valignment=top font-desc=\"Sans 24\" "
         f"! timeoverlay halignment=right valignment=bottom font-desc=\"Sans 20\" "
         f"! videoconvert ! video/x-raw,format=I420 "
-        f"! " + enc.format(gop=gop, kbps=bitrate_kbps, profile=profile)
+        # The encoder is named "venc": keyframes on request find it by that name.
+        f"! " + enc.replace("enc ", "enc name=venc ", 1).format(gop=gop, kbps=bitrate_kbps, profile=profile)
         # Constant bitrate: fill --bitrate even with an easy picture (capacity benchmarks).
         .replace("x264enc ", "x264enc pass=cbr " if cbr else "x264enc ")
     ]
@@ -119,6 +133,40 @@ def feed_timecode(_factory, media, fps):
     GLib.timeout_add(int(1000 / fps), push)
 
 
+class Encoders:
+    """The running video encoder of each mount (a shared factory has at most one media at a
+    time, but a media can be replaced), for keyframes on request from the ONVIF thread."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.by_mount = {}
+
+    def track(self, _factory, media, mount):
+        enc = media.get_element().get_by_name("venc")
+        if enc is None:
+            return
+        with self.lock:
+            self.by_mount.setdefault(mount, []).append(enc)
+
+        def gone(_media):
+            with self.lock:
+                if enc in self.by_mount.get(mount, []):
+                    self.by_mount[mount].remove(enc)
+
+        media.connect("unprepared", gone)
+
+    def force_keyframe(self, mount):
+        """An upstream force-key-unit event into each encoder's src pad; how many were told."""
+        with self.lock:
+            encs = list(self.by_mount.get(mount, []))
+        told = 0
+        for enc in encs:
+            event = GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0)
+            if enc.get_static_pad("src").send_event(event):
+                told += 1
+        return told
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -133,6 +181,9 @@ def main():
     ap.add_argument("--profile", default="high", choices=["baseline", "main", "high"])
     ap.add_argument("--cbr", action="store_true", help="constant bitrate (H.264 mounts)")
     ap.add_argument("--pattern", default="ball", help="videotestsrc pattern; 'snow' fills any bitrate")
+    ap.add_argument("--onvif-port", type=int, help="serve ONVIF Device/Media here (0 picks a free port)")
+    ap.add_argument("--onvif-user", help="require this WS-Security user on ONVIF requests")
+    ap.add_argument("--onvif-password", default="")
     args = ap.parse_args()
     width, height = (int(x) for x in args.size.split("x"))
 
@@ -141,23 +192,46 @@ def main():
     server.set_address(args.host)
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
+    encoders = Encoders()
+    profiles = []
+    mount_of = {}  # ONVIF profile token -> mount path
     for mount in args.mount or ["/demo"]:
+        mount, _, options = mount.partition("?")
         path, _, spec = mount.partition("=")
+        gop = args.gop
+        for opt in filter(None, options.split("&")):
+            key, _, value = opt.partition("=")
+            if key != "gop":
+                ap.error(f"unknown mount option {key!r} (known: gop)")
+            gop = int(value)
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, args.gop, args.bitrate, args.profile, args.cbr, args.pattern))
+        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, gop, args.bitrate, args.profile, args.cbr, args.pattern))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
         if (spec or "").startswith("timecode"):
             factory.connect("media-configure", feed_timecode, args.fps)
+        factory.connect("media-configure", encoders.track, path)
         mounts.add_factory(path, factory)
+        token = path.strip("/").replace("/", "_") or "main"
+        mount_of[token] = path
+        profiles.append((token, width, height, args.fps))
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
         sys.exit(1)
+
+    onvif = None
+    if args.onvif_port is not None:
+        onvif = OnvifMedia(args.host, args.onvif_port, profiles, lambda token: encoders.force_keyframe(mount_of[token]),
+                           args.onvif_user, args.onvif_password)
+        onvif.start()
+        print(f"ONVIF {onvif.port}", flush=True)
 
     loop = GLib.MainLoop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, sig, loop.quit)
     print(f"READY {server.get_bound_port()}", flush=True)
     loop.run()
+    if onvif:
+        onvif.stop()
 
 
 if __name__ == "__main__":

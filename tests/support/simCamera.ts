@@ -4,24 +4,46 @@ import readline from 'node:readline';
 
 const SCRIPT = path.resolve(__dirname, '../../sim-cameras/rtsp_camera.py');
 
+/** What the camera's ONVIF service counted (GET /stats). */
+export interface SimOnvifStats {
+  setSynchronizationPoint: number;
+  /** Encoders told to emit a keyframe (0 for a request while nobody pulls the mount). */
+  keyframesForced: number;
+  byProfile: Record<string, number>;
+}
+
 export interface SimCamera {
   port: number;
   url(mount?: string, credentials?: string): string;
+  /** With `onvif`: its device service URL, e.g. http://127.0.0.1:PORT/onvif/device_service. */
+  onvifUrl?: string;
+  onvifStats(): Promise<SimOnvifStats>;
   stop(): Promise<void>;
 }
 
-/** Starts the real GStreamer RTSP server (sim-cameras/rtsp_camera.py) on 127.0.0.1. */
-export async function startSimCamera(opts: { port?: number; mounts?: string[]; gop?: number } = {}): Promise<SimCamera> {
+/**
+ * Starts the real GStreamer RTSP server (sim-cameras/rtsp_camera.py) on 127.0.0.1; with
+ * `onvif`, its ONVIF Device/Media service too (one profile per mount; SetSynchronizationPoint
+ * forces a keyframe). A mount may carry its own GOP: '/slow?gop=100'.
+ */
+export async function startSimCamera(
+  opts: { port?: number; mounts?: string[]; gop?: number; onvif?: boolean | { username: string; password: string } } = {},
+): Promise<SimCamera> {
   const mounts = opts.mounts ?? ['/cam'];
   const args = [SCRIPT, '--port', String(opts.port ?? 0), '--gop', String(opts.gop ?? 25)];
   for (const m of mounts) args.push('--mount', m);
+  if (opts.onvif) args.push('--onvif-port', '0');
+  if (typeof opts.onvif === 'object') args.push('--onvif-user', opts.onvif.username, '--onvif-password', opts.onvif.password);
   const child: ChildProcess = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  let onvifPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sim camera did not start: ${stderr}`)), 15_000);
     child.once('exit', (code) => reject(new Error(`sim camera exited ${code}: ${stderr}`)));
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const o = /^ONVIF (\d+)/.exec(line);
+      if (o) onvifPort = Number(o[1]);
       const m = /^READY (\d+)/.exec(line);
       if (m) {
         clearTimeout(timer);
@@ -29,10 +51,16 @@ export async function startSimCamera(opts: { port?: number; mounts?: string[]; g
       }
     });
   });
+  const onvifBase = onvifPort === undefined ? undefined : `http://127.0.0.1:${onvifPort}`;
   return {
     port,
-    url: (mount = mounts[0]!.split('=')[0]!, credentials?: string) =>
+    url: (mount = mounts[0]!.split(/[=?]/)[0]!, credentials?: string) =>
       `rtsp://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}${mount}`,
+    onvifUrl: onvifBase && `${onvifBase}/onvif/device_service`,
+    onvifStats: async () => {
+      if (!onvifBase) throw new Error('sim camera started without onvif');
+      return (await (await fetch(`${onvifBase}/stats`)).json()) as SimOnvifStats;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
