@@ -64,6 +64,8 @@ const EnvSchema = z
     MAX_CONSUMERS_PER_PEER: z.coerce.number().int().min(1).max(1024).default(128),
     /** A camera "online" without media this long is restarted (as a silent one is). */
     CAMERA_NO_MEDIA_S: z.coerce.number().min(1).max(600).default(10),
+    /** Hosts (names or addresses, comma-separated) whose pages a wall tile may show; empty: no page tiles. */
+    WALL_PAGE_HOSTS: z.string().default(''),
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { message: 'RTC_MIN_PORT must be <= RTC_MAX_PORT' })
   .refine((c) => !c.TLS_CERT === !c.TLS_KEY, { message: 'TLS_CERT and TLS_KEY go together' })

@@ -31,6 +31,8 @@ import { WorkerPool } from './media/WorkerPool';
 import { Rooms } from './rooms/Rooms';
 import { attachBrowserNamespace } from './signalling/browserNamespace';
 import { attachIngestNamespace } from './signalling/ingestNamespace';
+import { Screens } from './wall/Screens';
+import { ScreenStore } from './wall/ScreenStore';
 
 /** Everything one SFU node runs, wired together; `close()` stops it all. */
 export class SfuServer {
@@ -110,6 +112,7 @@ export class SfuServer {
         { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP },
         { maxTransports: config.MAX_TRANSPORTS_PER_PEER, maxConsumers: config.MAX_CONSUMERS_PER_PEER },
       );
+      const screens = new Screens(new ScreenStore(redis), registry, config.WALL_PAGE_HOSTS.split(',').map((h) => h.trim()).filter(Boolean));
       const restored = await registry.restore();
       // The file seeds an empty county once; after that Redis is the truth.
       if (config.CAMERAS_FILE && restored === 0) await importCamerasFile(config.CAMERAS_FILE, { sites, registry, logger });
@@ -147,7 +150,7 @@ export class SfuServer {
         io.attach(localHttp);
         engines.push(io.engine);
       }
-      attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, logger });
+      attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, screens, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 
       const caCert = tls?.caCert;
@@ -167,6 +170,7 @@ export class SfuServer {
           ptz: new PtzControl(registry, logger),
           pool,
           rooms,
+          screens,
           gatewayCount: () => ingest.sockets.size,
           logger,
         }),

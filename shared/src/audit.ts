@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'meeting.create',
   'meeting.delete',
   'wall.change',
+  'wall.preset',
+  'wall.preset.delete',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -66,3 +66,16 @@ export type WallPresetInput = z.infer<typeof WallPresetInputSchema>;
 export type WallPreset = WallPresetInput;
 
 export const ApplyPresetSchema = z.strictObject({ presetId: slugSchema('preset id') });
+
+/**
+ * What a screen shows before anyone saved it: an empty 2x2 named after its id, so a new
+ * `/wall/<id>` page works at once. `updatedBy` is empty (and `updatedAt` the epoch) until the first save.
+ */
+export function defaultScreen(id: string): Screen {
+  return { id, name: id, layout: '2x2', tiles: [null, null, null, null], updatedAt: new Date(0).toISOString(), updatedBy: '' };
+}
+
+/** Trailing tiles a layout has and the input left out are empty: a stored screen always has all of them. */
+export function padTiles(layout: WallLayout, tiles: readonly Tile[]): Tile[] {
+  return [...tiles, ...Array<Tile>(Math.max(0, LAYOUT_TILES[layout] - tiles.length)).fill(null)];
+}

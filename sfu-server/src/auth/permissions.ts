@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   'ptz:control',
   /** Join a wall room (where browsers consume cameras). */
   'wall:view',
+  /** Change what a screen shows; save and delete wall presets. */
+  'wall:control',
   'meetings:join',
   'meetings:manage',
   'users:manage',
@@ -23,7 +25,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'meetings:join', 'meetings:manage'],
+  operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'wall:control', 'meetings:join', 'meetings:manage'],
   township: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
   inspector: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
   // A screen shows what operators put on it and controls nothing.

@@ -13,11 +13,13 @@ import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { MeetingStore } from '../meetings/MeetingStore';
 import type { Rooms } from '../rooms/Rooms';
+import type { Screens } from '../wall/Screens';
 import { ACCESS_COOKIE, authRoutes } from './authRoutes';
 import { cameraRoutes } from './cameraRoutes';
 import { cookie, route } from './route';
 import { siteRoutes } from './siteRoutes';
 import { userRoutes } from './userRoutes';
+import { wallRoutes } from './wallRoutes';
 
 interface Deps {
   accounts: Accounts;
@@ -32,6 +34,7 @@ interface Deps {
   ptz: PtzControl;
   pool: WorkerPool;
   rooms: Rooms;
+  screens: Screens;
   gatewayCount: () => number;
   logger: Logger;
 }
@@ -72,6 +75,7 @@ export function apiRouter(deps: Deps): express.Router {
   router.use(cameraRoutes(deps));
   router.use(siteRoutes(deps));
   router.use(userRoutes(deps));
+  router.use(wallRoutes(deps));
 
   router.use((_req, _res, next) => next(new AppError('not_found', 'no such API route')));
 

@@ -25,6 +25,7 @@ import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { MediaPeer } from '../media/MediaPeer';
 import type { Room } from '../rooms/Room';
 import type { Rooms } from '../rooms/Rooms';
+import type { Screens } from '../wall/Screens';
 import { onRequest, refuseUnknownRequests, type RequestEvent } from './handle';
 
 /** Every browser request, once: a request added to the contract and not here fails to compile. */
@@ -47,6 +48,7 @@ interface Deps {
   health: HealthMonitor;
   accounts: Accounts;
   meetings: MeetingStore;
+  screens: Screens;
   logger: Logger;
 }
 
@@ -81,6 +83,8 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     }
     for (const [room, list] of byRoom) io.to(room).emit('camera:health', list);
   });
+  // A screen's own page (room wall:<id>) and every county-wide console hear what it now shows.
+  deps.screens.on('updated', (screen) => io.to([`wall:${screen.id}`, 'scope:all']).emit('screen:updated', screen));
   rooms.onMediaLost = (roomId) => io.to(roomId).emit('room:closed', { roomId });
   // Logout, revocation or a changed user: their open sockets close at once.
   deps.accounts.on('sessionsEnded', (ids) => io.in(ids.map((id) => `session:${id}`)).disconnectSockets(true));
