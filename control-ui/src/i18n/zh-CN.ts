@@ -1,8 +1,8 @@
-import type { Role } from '@county/shared';
+import type { Role, WallLayout } from '@county/shared';
 import type { AuditActionKey } from './keys';
 
 const zhCN = {
-  app: { title: '县级视频指挥中心', wall: '大屏', language: 'English', users: '用户管理', audit: '审计日志', logout: '退出登录' },
+  app: { title: '县级视频指挥中心', wall: '大屏', language: 'English', users: '用户管理', audit: '审计日志', logout: '退出登录', console: '调度台' },
   login: { username: '用户名', password: '密码', submit: '登录', failed: '用户名或密码错误' },
   roles: {
     admin: '系统管理员',
@@ -81,6 +81,8 @@ const zhCN = {
       meeting_create: '创建会议',
       meeting_delete: '删除会议',
       wall_change: '调整大屏',
+      wall_preset: '保存大屏预案',
+      wall_preset_delete: '删除大屏预案',
     } satisfies Record<AuditActionKey, string>,
   },
   wall: {
@@ -106,6 +108,42 @@ const zhCN = {
     keyframe: '关键帧 {{s}} 秒前',
     mute: '静音',
     unmute: '开声音',
+  },
+  screen: {
+    waiting: '等待画面…',
+    invalidId: '屏幕编号无效',
+  },
+  kind: { panorama: '全景', close: '近景' } as Record<string, string>,
+  layout: { '1': '单画面', '2x2': '2×2', '3x3': '3×3', '4x4': '4×4', '1+5': '1+5' } satisfies Record<WallLayout, string>,
+  console: {
+    title: '调度台',
+    cameras: '摄像机',
+    otherSites: '其他',
+    screen: '屏幕',
+    screenName: '屏幕名称',
+    rename: '改名',
+    newScreenId: '新屏幕编号（如 hall-2）',
+    newScreen: '新建屏幕',
+    openScreen: '打开屏幕页面',
+    layout: '布局',
+    emptyTile: '空',
+    page: '网页 {{url}}',
+    clear: '清除',
+    toggleKind: '全景 ↔ 近景',
+    toggleTo: '切换到 {{name}}',
+    dragHint: '把摄像机拖到画面上，或先点摄像机再点画面',
+    clickTile: '点击要显示该摄像机的画面',
+    updated: '{{user}} 于 {{time}} 修改',
+    presets: '预案',
+    noPresets: '暂无预案',
+    applyPreset: '调用',
+    deletePreset: '删除',
+    confirmDeletePreset: '确定删除预案“{{name}}”？',
+    saveAsPreset: '将当前画面保存为预案',
+    presetName: '预案名称（如 防汛）',
+    presetId: '预案编号（如 flood）',
+    savePreset: '保存预案',
+    presetSaved: '已保存预案“{{name}}”',
   },
   errors: {
     bad_request: '请求无效',
