@@ -9,7 +9,9 @@ import { LoginPage } from './auth/LoginPage';
 import { RequireAuth } from './auth/RequireAuth';
 import { session } from './auth/Session';
 import { CameraPage } from './camera/CameraPage';
+import { ConsolePage } from './console/ConsolePage';
 import { HomePage } from './home/HomePage';
+import { ScreenPage } from './screen/ScreenPage';
 import { WallPage } from './wall/WallPage';
 
 // Does the session cookie still hold a session? (A wall screen stays signed in for months.)
@@ -24,6 +26,10 @@ createRoot(root).render(
         <Route path="/login" element={<LoginPage />} />
         <Route element={<RequireAuth />}>
           <Route path="/wall" element={<WallPage />} />
+          <Route path="/wall/:screenId" element={<ScreenPage />} />
+          <Route path="/console" element={<RequireAuth roles={['admin', 'operator']} />}>
+            <Route index element={<ConsolePage />} />
+          </Route>
           <Route path="/cameras/:id" element={<CameraPage />} />
           <Route path="/admin" element={<RequireAuth roles={['admin']} />}>
             <Route index element={<Navigate to="users" replace />} />

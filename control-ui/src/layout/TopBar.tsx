@@ -20,6 +20,7 @@ export function TopBar() {
       </Link>
       <nav className="topbar__nav">
         <NavLink to="/wall">{t('app.wall')}</NavLink>
+        {(user?.role === 'admin' || user?.role === 'operator') && <NavLink to="/console">{t('app.console')}</NavLink>}
         {user?.role === 'admin' && (
           <>
             <NavLink to="/admin/users">{t('app.users')}</NavLink>

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import type { types } from 'mediasoup-client';
 import type { CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
+import { inbound } from './inboundStats';
 import { useCameraTrack } from './useCameraTrack';
 import { useHlsVideo } from './useHlsVideo';
 
@@ -18,16 +18,6 @@ interface Stats {
 }
 
 const STATS_INTERVAL_MS = 1000;
-
-async function inbound(consumer: types.Consumer | undefined): Promise<{ frames: number; bytes: number } | undefined> {
-  if (!consumer || consumer.closed) return undefined;
-  const report = await consumer.getStats();
-  for (const s of report.values()) {
-    const stat = s as { type: string; framesDecoded?: number; bytesReceived?: number };
-    if (stat.type === 'inbound-rtp') return { frames: stat.framesDecoded ?? 0, bytes: stat.bytesReceived ?? 0 };
-  }
-  return undefined;
-}
 
 /**
  * One camera on the wall: its video, its sound (muted until the operator turns it on), its

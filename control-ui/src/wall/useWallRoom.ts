@@ -18,6 +18,8 @@ export function useWallRoom(
   cameras: CameraView[];
   connection: Connection;
   webrtcFailed: boolean;
+  /** The room's socket, for other news on it (screen:updated). */
+  signal?: SignalClient;
 } {
   const [engine, setEngine] = useState<MediaEngine>();
   const [cameras, setCameras] = useState<CameraView[]>([]);
@@ -82,5 +84,5 @@ export function useWallRoom(
     void signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined);
   }, [signal, engine, shown]);
 
-  return { engine, cameras, connection, webrtcFailed };
+  return { engine, cameras, connection, webrtcFailed, signal };
 }
