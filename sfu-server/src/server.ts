@@ -15,6 +15,8 @@ import { SiteDirectory } from './cameras/SiteDirectory';
 import { Snapshots } from './cameras/Snapshots';
 import { HlsStreams } from './cameras/HlsStreams';
 import { PtzControl } from './cameras/Ptz';
+import { OnvifDevices } from './cameras/OnvifDevices';
+import { KeyframeRequests } from './cameras/KeyframeRequests';
 import { Recordings } from './cameras/Recordings';
 import { CameraRegistry } from './cameras/CameraRegistry';
 import { CameraNetworks } from './cameras/CameraNetworks';
@@ -53,6 +55,7 @@ export class SfuServer {
     readonly hls: HlsStreams,
     readonly recordings: Recordings,
     readonly rooms: Rooms,
+    readonly keyframes: KeyframeRequests,
     private readonly logger: Logger,
   ) {}
 
@@ -107,6 +110,9 @@ export class SfuServer {
         retentionHours: config.RECORDING_RETENTION_H,
         maxBytesPerCamera: config.RECORDING_MAX_MB * 1024 * 1024,
       }, logger);
+      // One ONVIF connection per camera, shared by PTZ and keyframe requests.
+      const onvif = new OnvifDevices(registry, logger);
+      const keyframes = new KeyframeRequests(feeds, registry, onvif, logger);
       const rooms = new Rooms(
         pool,
         { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP },
@@ -167,7 +173,7 @@ export class SfuServer {
           snapshots,
           hls,
           recordings,
-          ptz: new PtzControl(registry, logger),
+          ptz: new PtzControl(registry, logger, onvif),
           pool,
           rooms,
           screens,
@@ -181,7 +187,7 @@ export class SfuServer {
       server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
-      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, logger);
+      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, logger);
       logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
       if (firstAdmin?.generated) {
         // Shown once on the console, never logged: the admin changes it after signing in.
@@ -221,6 +227,7 @@ export class SfuServer {
     await step('hls', () => this.hls.close());
     await step('recordings', () => this.recordings.close());
     await step('demand', () => this.demand.close());
+    await step('keyframes', () => this.keyframes.close());
     await step('feeds', () => this.feeds.closeAll());
     await step('rooms', () => this.rooms.closeAll());
     // A request still waiting (a snapshot for a camera that never answers) must not hold

@@ -49,7 +49,13 @@ export class CameraFeed {
  * Binds cameras to media: one CameraFeed (plain transports + producers) per live camera,
  * however many viewers. A camera goes `online` when its first video RTP reaches the producer.
  */
-export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, generation: number, reason: string] }> {
+export class CameraFeeds extends EventEmitter<{
+  lost: [cameraId: string, generation: number, reason: string];
+  /** A viewer of the camera needs a keyframe (the worker asked the camera's producer for one). */
+  keyframeWanted: [cameraId: string];
+  /** A keyframe of the camera reached its producer. */
+  keyframe: [cameraId: string];
+}> {
   readonly #feeds = new Map<string, CameraFeed>();
   // Seeded from the clock: a gateway's message about an ingest of a previous SFU process
   // (buffered across the restart) cannot name one of this process.
@@ -92,6 +98,8 @@ export class CameraFeeds extends EventEmitter<{ lost: [cameraId: string, generat
       throw new AppError('conflict', `camera ${cameraId} changed while opening`);
     }
     this.#feeds.set(cameraId, feed);
+    video.on('keyframeRequest', () => this.emit('keyframeWanted', cameraId));
+    video.on('keyframe', () => this.emit('keyframe', cameraId));
     video.once('flowing', () => {
       if (this.#feeds.get(cameraId) !== feed) return;
       this.registry.setStatus(cameraId, 'online').catch((err: unknown) => this.logger.error({ err, cameraId }, 'status update failed'));

@@ -17,6 +17,9 @@ export interface RtpSourceAddress {
   rtcpPort: number;
 }
 
+/** Traced on a video producer once it flows: keyframes in, keyframe requests out (PLI/FIR towards the source). */
+const VIDEO_TRACES: types.ProducerTraceEventType[] = ['keyframe', 'pli', 'fir'];
+
 const isLoopback = (ip: string) => ip === '::1' || ip.startsWith('127.');
 const isWildcard = (ip: string) => ip === '0.0.0.0' || ip === '::';
 
@@ -49,7 +52,13 @@ export function reachable(ip: string, listenIp: string): boolean {
  * comedia, the first UDP packet from any host on the LAN decided where the camera came from).
  * rtcpMux off: the source sends RTCP from its own port (ffmpeg's rtp muxer does).
  */
-export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: [] }> {
+export class RtpIngest extends EventEmitter<{
+  flowing: [];
+  close: [];
+  keyframe: [];
+  /** The worker asked the source for a keyframe (PLI/FIR: a consumer started, or a viewer lost the picture). */
+  keyframeRequest: [];
+}> {
   #closed = false;
   #flowing = false;
 
@@ -66,9 +75,10 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: 
       if (t.type === 'rtp' && !this.#flowing) {
         this.#flowing = true;
         // One 'rtp' trace told us media flows; per-packet traces after it are only cost.
-        producer.enableTraceEvent(producer.kind === 'video' ? ['keyframe'] : []).catch(() => undefined);
+        producer.enableTraceEvent(producer.kind === 'video' ? VIDEO_TRACES : []).catch(() => undefined);
         this.emit('flowing');
       } else if (t.type === 'keyframe') this.emit('keyframe'); // feeds "seconds since last keyframe"
+      else if (t.type === 'pli' || t.type === 'fir') this.emit('keyframeRequest');
     });
     transport.observer.once('close', () => this.close());
     producer.observer.once('close', () => this.close());
@@ -94,7 +104,7 @@ export class RtpIngest extends EventEmitter<{ flowing: []; close: []; keyframe: 
       const producer = await transport.produce({ kind, rtpParameters: ingestRtpParameters(kind, ssrc), appData: { sourceId } });
       const ingest = new RtpIngest(sourceId, router, transport, producer, ssrc, options.announcedIp ?? options.listenIp);
       // Traced before the source learns where to send, so its first packet is seen.
-      await producer.enableTraceEvent(kind === 'video' ? ['rtp', 'keyframe'] : ['rtp']);
+      await producer.enableTraceEvent(kind === 'video' ? ['rtp', ...VIDEO_TRACES] : ['rtp']);
       return ingest;
     } catch (err) {
       transport.close();

@@ -19,7 +19,11 @@ export const ROUTER_CODECS: types.RtpCodecCapability[] = [
 /** RTP payload types the gateway stamps (dynamic range). */
 export const INGEST_PAYLOAD_TYPE = { video: 96, audio: 100 } as const;
 
-/** What a gateway's ffmpeg sends: H.264 (copied or re-encoded) and Opus. No RTCP feedback. */
+/**
+ * What a gateway's ffmpeg sends: H.264 (copied or re-encoded) and Opus. ffmpeg ignores RTCP
+ * feedback, but video declares PLI so the worker issues keyframe requests towards the
+ * producer (seen as `pli` traces) that the SFU relays to the camera over ONVIF.
+ */
 export function ingestRtpParameters(kind: types.MediaKind, ssrc: number): types.RtpParameters {
   const codec: types.RtpCodecParameters =
     kind === 'video'
@@ -28,7 +32,7 @@ export function ingestRtpParameters(kind: types.MediaKind, ssrc: number): types.
           payloadType: INGEST_PAYLOAD_TYPE.video,
           clockRate: 90000,
           parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1 },
-          rtcpFeedback: [],
+          rtcpFeedback: [{ type: 'nack', parameter: 'pli' }],
         }
       : { mimeType: 'audio/opus', payloadType: INGEST_PAYLOAD_TYPE.audio, clockRate: 48000, channels: 2, rtcpFeedback: [] };
   return { codecs: [codec], encodings: [{ ssrc }] };
