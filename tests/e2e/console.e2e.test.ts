@@ -77,8 +77,8 @@ describe('console and wall screen in Chromium', () => {
       const sample = () => {
         const el = document.querySelector(sel);
         const state = el?.getAttribute('data-state') ?? 'none';
-        const video = [...(el?.querySelectorAll<HTMLVideoElement>('video.screen-tile__video--front') ?? [])].some((v) => v.videoWidth > 0);
-        const still = [...(el?.querySelectorAll<HTMLImageElement>('img.screen-tile__still--shown') ?? [])].some((i) => i.complete && i.naturalWidth > 0);
+        const video = Array.from(el?.querySelectorAll<HTMLVideoElement>('video.screen-tile__video--front') ?? []).some((v) => v.videoWidth > 0);
+        const still = Array.from(el?.querySelectorAll<HTMLImageElement>('img.screen-tile__still--shown') ?? []).some((i) => i.complete && i.naturalWidth > 0);
         w.samples.push(`${el?.getAttribute('data-camera-id')}:${state}:${video || still ? 'picture' : 'black'}`);
         if (w.sampling) requestAnimationFrame(sample);
       };

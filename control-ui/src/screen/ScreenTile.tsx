@@ -72,6 +72,7 @@ export function ScreenTile({
 
   useEffect(() => {
     setLayers((ls) => switchTo(ls, target, () => ++keys.current));
+    setStillOf(undefined); // an earlier still of this camera is stale: wait for a fresh one
   }, [target]);
 
   const events = useMemo<LayerEvents>(
