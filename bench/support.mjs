@@ -26,16 +26,19 @@ export function percentile(xs, p) {
 }
 export const median = (xs) => percentile(xs, 50);
 
-/** The GStreamer camera (sim-cameras/rtsp_camera.py) with the given mounts. */
+/** The GStreamer camera (sim-cameras/rtsp_camera.py) with the given mounts (`onvifPort` with --onvif-port). */
 export function startCamera(mounts, extra = []) {
   const args = [path.join(root, 'sim-cameras/rtsp_camera.py'), '--port', '0', ...extra];
   for (const m of mounts) args.push('--mount', m);
   const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let onvifPort;
   return new Promise((resolve, reject) => {
     child.once('exit', (c) => reject(new Error(`camera exited ${c}`)));
     readline.createInterface({ input: child.stdout }).on('line', (l) => {
+      const o = /^ONVIF (\d+)/.exec(l);
+      if (o) onvifPort = Number(o[1]);
       const m = /^READY (\d+)/.exec(l);
-      if (m) resolve({ port: Number(m[1]), pid: child.pid, stop: () => child.kill('SIGTERM') });
+      if (m) resolve({ port: Number(m[1]), onvifPort, pid: child.pid, stop: () => child.kill('SIGTERM') });
     });
   });
 }
