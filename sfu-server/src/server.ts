@@ -26,6 +26,7 @@ import { isLoopback, type SfuConfig } from './config';
 import { Accounts } from './auth/Accounts';
 import { AuditLog } from './audit/AuditLog';
 import { apiRouter } from './http/api';
+import { MapImage } from './map/MapImage';
 import { MeetingStore } from './meetings/MeetingStore';
 import { connectRedis } from './store/redis';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
@@ -177,6 +178,7 @@ export class SfuServer {
           pool,
           rooms,
           screens,
+          mapImage: new MapImage(redis),
           gatewayCount: () => ingest.sockets.size,
           logger,
         }),

@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   'meetings:manage',
   'users:manage',
   'audit:view',
+  /** Replace the county map image (admins only: every console shows it). */
+  'map:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

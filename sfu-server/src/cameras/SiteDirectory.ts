@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError, type Site, type Township } from '@county/shared';
+import { AppError, type MapPosition, type Site, type Township } from '@county/shared';
 import { RedisRecords } from '../store/RedisRecords';
 
 /** The county's townships and sites, in Redis beside the cameras. */
@@ -31,6 +31,20 @@ export class SiteDirectory {
 
   sites(): Promise<Site[]> {
     return this.#sites.list();
+  }
+
+  /** Puts a site's marker on the county map (null: takes it off). */
+  async moveSite(id: string, position: MapPosition | null): Promise<Site> {
+    const s = await this.#sites.update(id, { position: position ?? undefined });
+    if (!s) throw new AppError('not_found', `unknown site ${id}`);
+    return s;
+  }
+
+  /** Puts a township's name on the county map (null: takes it off). */
+  async moveTownship(id: string, position: MapPosition | null): Promise<Township> {
+    const t = await this.#townships.update(id, { position: position ?? undefined });
+    if (!t) throw new AppError('not_found', `unknown township ${id}`);
+    return t;
   }
 
   async site(id: string): Promise<Site> {

@@ -12,10 +12,12 @@ import type { SiteDirectory } from '../cameras/SiteDirectory';
 import type { Snapshots } from '../cameras/Snapshots';
 import type { WorkerPool } from '../media/WorkerPool';
 import type { MeetingStore } from '../meetings/MeetingStore';
+import type { MapImage } from '../map/MapImage';
 import type { Rooms } from '../rooms/Rooms';
 import type { Screens } from '../wall/Screens';
 import { ACCESS_COOKIE, authRoutes } from './authRoutes';
 import { cameraRoutes } from './cameraRoutes';
+import { mapRoutes } from './mapRoutes';
 import { cookie, route } from './route';
 import { siteRoutes } from './siteRoutes';
 import { userRoutes } from './userRoutes';
@@ -35,6 +37,7 @@ interface Deps {
   pool: WorkerPool;
   rooms: Rooms;
   screens: Screens;
+  mapImage: MapImage;
   gatewayCount: () => number;
   logger: Logger;
 }
@@ -76,6 +79,7 @@ export function apiRouter(deps: Deps): express.Router {
   router.use(siteRoutes(deps));
   router.use(userRoutes(deps));
   router.use(wallRoutes(deps));
+  router.use(mapRoutes(deps));
 
   router.use((_req, _res, next) => next(new AppError('not_found', 'no such API route')));
 

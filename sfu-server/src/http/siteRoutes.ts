@@ -1,5 +1,5 @@
 import express from 'express';
-import { AppError, MeetingIdSchema, MeetingInputSchema, SiteSchema, TownshipSchema, type SiteView } from '@county/shared';
+import { AppError, MapPlacementSchema, MeetingIdSchema, MeetingInputSchema, SiteSchema, TownshipSchema, slugSchema, type SiteView } from '@county/shared';
 import { authorize, can } from '../auth/permissions';
 import type { AuditLog } from '../audit/AuditLog';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
@@ -37,6 +37,19 @@ export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistr
     }),
   );
 
+  router.patch(
+    '/townships/:id',
+    route(async (req, res) => {
+      const id = parse(slugSchema('township id'), req.params.id);
+      const { position } = body(MapPlacementSchema, req);
+      const t = await audited(audit, req, res, 'township.move', id, async () => {
+        authorize(principal(res), 'cameras:manage', { kind: 'township', townshipId: id });
+        return sites.moveTownship(id, position);
+      });
+      res.json(t);
+    }),
+  );
+
   router.get(
     '/sites',
     route(async (_req, res) => {
@@ -62,6 +75,24 @@ export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistr
         return sites.addSite(input);
       });
       res.status(201).json(s);
+    }),
+  );
+
+  router.patch(
+    '/sites/:id',
+    route(async (req, res) => {
+      const id = parse(slugSchema('site id'), req.params.id);
+      const { position } = body(MapPlacementSchema, req);
+      const s = await audited(audit, req, res, 'site.move', id, async () => {
+        const p = principal(res);
+        authorize(p, 'cameras:manage');
+        const site = await sites.site(id).catch((err: unknown) => {
+          throw err instanceof AppError && err.code === 'bad_request' ? new AppError('not_found', `unknown site ${id}`) : err;
+        });
+        authorize(p, 'cameras:manage', { kind: 'site', townshipId: site.townshipId, siteId: id });
+        return sites.moveSite(id, position);
+      });
+      res.json(s);
     }),
   );
 
