@@ -66,6 +66,8 @@ const EnvSchema = z
     CAMERA_NO_MEDIA_S: z.coerce.number().min(1).max(600).default(10),
     /** Hosts (names or addresses, comma-separated) whose pages a wall tile may show; empty: no page tiles. */
     WALL_PAGE_HOSTS: z.string().default(''),
+    /** Shortest dwell of a tour step; below 5 s only for tests (a wall that flips faster is unreadable). */
+    TOUR_MIN_DWELL_S: z.coerce.number().int().min(1).max(3600).default(5),
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { message: 'RTC_MIN_PORT must be <= RTC_MAX_PORT' })
   .refine((c) => !c.TLS_CERT === !c.TLS_KEY, { message: 'TLS_CERT and TLS_KEY go together' })

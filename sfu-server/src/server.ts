@@ -36,6 +36,9 @@ import { attachBrowserNamespace } from './signalling/browserNamespace';
 import { attachIngestNamespace } from './signalling/ingestNamespace';
 import { Screens } from './wall/Screens';
 import { ScreenStore } from './wall/ScreenStore';
+import { Tours } from './wall/Tours';
+import { Incidents } from './incidents/Incidents';
+import { Plans } from './incidents/Plans';
 
 /** Everything one SFU node runs, wired together; `close()` stops it all. */
 export class SfuServer {
@@ -57,6 +60,7 @@ export class SfuServer {
     readonly recordings: Recordings,
     readonly rooms: Rooms,
     readonly keyframes: KeyframeRequests,
+    readonly tours: Tours,
     private readonly logger: Logger,
   ) {}
 
@@ -123,6 +127,9 @@ export class SfuServer {
       const restored = await registry.restore();
       // The file seeds an empty county once; after that Redis is the truth.
       if (config.CAMERAS_FILE && restored === 0) await importCamerasFile(config.CAMERAS_FILE, { sites, registry, logger });
+      const tours = new Tours(redis, screens, registry, { minDwellS: config.TOUR_MIN_DWELL_S, logger });
+      const incidents = new Incidents(redis, { screens, registry, sites });
+      const plans = new Plans(redis, { screens, registry, sites });
 
       const app = express();
       app.disable('x-powered-by');
@@ -178,6 +185,9 @@ export class SfuServer {
           pool,
           rooms,
           screens,
+          tours,
+          incidents,
+          plans,
           mapImage: new MapImage(redis),
           gatewayCount: () => ingest.sockets.size,
           logger,
@@ -189,7 +199,9 @@ export class SfuServer {
       server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
-      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, logger);
+      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, tours, logger);
+      // Running tours carry on once the node is listening; a tour is not worth refusing to start over.
+      await tours.resume().catch((err: unknown) => logger.error({ err }, 'running tours could not be resumed'));
       logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
       if (firstAdmin?.generated) {
         // Shown once on the console, never logged: the admin changes it after signing in.
@@ -224,6 +236,7 @@ export class SfuServer {
         this.logger.error({ err, step: name }, 'shutdown step failed');
       }
     };
+    await step('tours', () => this.tours.close());
     await step('health', () => this.health.close());
     await step('snapshots', () => this.snapshots.close());
     await step('hls', () => this.hls.close());

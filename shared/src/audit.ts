@@ -24,6 +24,15 @@ export const AUDIT_ACTIONS = [
   'wall.change',
   'wall.preset',
   'wall.preset.delete',
+  'tour.save',
+  'tour.delete',
+  'tour.start',
+  'tour.stop',
+  'incident.open',
+  'incident.close',
+  'plan.save',
+  'plan.delete',
+  'plan.run',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

@@ -7,3 +7,5 @@ export * from './auth';
 export * from './audit';
 export * from './meeting';
 export * from './wall';
+export * from './tour';
+export * from './incident';

@@ -18,6 +18,10 @@ export const PERMISSIONS = [
   'wall:control',
   'meetings:join',
   'meetings:manage',
+  /** See incidents (township users: their township's; inspectors: their sites'). */
+  'incidents:view',
+  /** Open and close incidents; save, delete and run emergency plans. */
+  'incidents:manage',
   'users:manage',
   'audit:view',
   /** Replace the county map image (admins only: every console shows it). */
@@ -27,11 +31,11 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
-  operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'wall:control', 'meetings:join', 'meetings:manage'],
-  township: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
-  inspector: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join'],
+  operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'wall:control', 'meetings:join', 'meetings:manage', 'incidents:view', 'incidents:manage'],
+  township: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join', 'incidents:view'],
+  inspector: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join', 'incidents:view'],
   // A screen shows what operators put on it and controls nothing.
-  display: ['cameras:view', 'wall:view', 'meetings:join'],
+  display: ['cameras:view', 'wall:view', 'meetings:join', 'incidents:view'],
 };
 
 /** Who is asking: a signed-in user and the session the request came through. */

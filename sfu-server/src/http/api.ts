@@ -15,10 +15,15 @@ import type { MeetingStore } from '../meetings/MeetingStore';
 import type { MapImage } from '../map/MapImage';
 import type { Rooms } from '../rooms/Rooms';
 import type { Screens } from '../wall/Screens';
+import type { Tours } from '../wall/Tours';
+import type { Incidents } from '../incidents/Incidents';
+import type { Plans } from '../incidents/Plans';
 import { ACCESS_COOKIE, authRoutes } from './authRoutes';
 import { cameraRoutes } from './cameraRoutes';
 import { mapRoutes } from './mapRoutes';
 import { cookie, route } from './route';
+import { incidentRoutes } from './incidentRoutes';
+import { tourRoutes } from './tourRoutes';
 import { siteRoutes } from './siteRoutes';
 import { userRoutes } from './userRoutes';
 import { wallRoutes } from './wallRoutes';
@@ -37,6 +42,9 @@ interface Deps {
   pool: WorkerPool;
   rooms: Rooms;
   screens: Screens;
+  tours: Tours;
+  incidents: Incidents;
+  plans: Plans;
   mapImage: MapImage;
   gatewayCount: () => number;
   logger: Logger;
@@ -79,6 +87,8 @@ export function apiRouter(deps: Deps): express.Router {
   router.use(siteRoutes(deps));
   router.use(userRoutes(deps));
   router.use(wallRoutes(deps));
+  router.use(tourRoutes(deps));
+  router.use(incidentRoutes(deps));
   router.use(mapRoutes(deps));
 
   router.use((_req, _res, next) => next(new AppError('not_found', 'no such API route')));
