@@ -1,6 +1,7 @@
 import type { DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CameraView } from '@county/shared';
+import { healthIssue, healthText } from '../screen/health';
 import type { CameraDirectory } from './useCameraDirectory';
 
 /** The drag payload's type: a camera id dropped on a tile. */
@@ -65,17 +66,20 @@ export function CameraTree({
                 <li key={s.id} className="camera-tree__site" data-site-id={s.id}>
                   {s.id && <span>{s.name}</span>}
                   <ul>
-                    {s.cameras.map((c) => (
+                    {s.cameras.map((c) => {
+                      const issue = healthIssue(c);
+                      return (
                       <li
                         key={c.id}
                         className="camera-tree__camera"
                         data-camera-id={c.id}
                         data-kind={c.kind}
                         data-status={c.status}
+                        data-health={issue}
                         data-selected={selected === c.id}
                         tabIndex={0}
                         draggable
-                        title={t(`status.${c.status}`)}
+                        title={issue ? healthText(t, c, issue) : t(`status.${c.status}`)}
                         onDragStart={(e) => onDragStart(e, c.id)}
                         onClick={() => onSelect(selected === c.id ? undefined : c.id)}
                         onKeyDown={(e) => {
@@ -85,8 +89,14 @@ export function CameraTree({
                         <span className={`dot dot--${c.status}`} />
                         <span className="camera-tree__kind">{t(`kind.${c.kind}`, { defaultValue: c.kind })}</span>
                         <span className="camera-tree__name">{c.name}</span>
+                        {(issue === 'lowFps' || issue === 'staleKeyframe') && (
+                          <span className={`health-icon health-icon--${issue}`} role="img" aria-label={healthText(t, c, issue)}>
+                            {issue === 'lowFps' ? '◔' : '❄'}
+                          </span>
+                        )}
                       </li>
-                    ))}
+                      );
+                    })}
                   </ul>
                 </li>
               ))}

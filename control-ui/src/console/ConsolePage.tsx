@@ -9,6 +9,7 @@ import { layoutTiles } from '../screen/layoutGrid';
 import { useScreen } from '../screen/useScreen';
 import { useSignalClient } from '../signalling/useSignalClient';
 import { CameraTree } from './CameraTree';
+import { MapPanel } from './MapPanel';
 import { PresetPanel, type PresetActions } from './PresetPanel';
 import { ScreenMiniature, type TileActions } from './ScreenMiniature';
 import { useCameraDirectory } from './useCameraDirectory';
@@ -31,6 +32,7 @@ export function ConsolePage() {
   const [screens, setScreens] = useState<Screen[]>([]);
   const [presets, setPresets] = useState<WallPreset[]>([]);
   const [selected, setSelected] = useState<string>();
+  const [side, setSide] = useState<'tree' | 'map'>('tree');
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
 
   const loadScreens = useCallback(() => void apiJson<Screen[]>('/api/screens').then(setScreens, () => undefined), []);
@@ -67,11 +69,11 @@ export function ConsolePage() {
 
   const tileActions: TileActions = {
     set: (index: number, tile: Tile) => {
-      if (!screen) return;
+      if (!screen) return Promise.resolve(false);
       const tiles = layoutTiles(screen.layout, screen.tiles);
       tiles[index] = tile;
       setSelected(undefined);
-      void put({ name: screen.name, layout: screen.layout, tiles });
+      return put({ name: screen.name, layout: screen.layout, tiles });
     },
   };
 
@@ -109,8 +111,22 @@ export function ConsolePage() {
   return (
     <div className="page">
       <TopBar />
-      <main className="console" data-screen-id={screenId}>
-        <CameraTree directory={directory} selected={selected} onSelect={setSelected} />
+      <main className={`console console--${side}`} data-screen-id={screenId}>
+        <div className="console__side">
+          <div className="console__tabs" role="tablist">
+            <button type="button" role="tab" data-tab="tree" aria-selected={side === 'tree'} onClick={() => setSide('tree')}>
+              {t('console.cameras')}
+            </button>
+            <button type="button" role="tab" data-tab="map" aria-selected={side === 'map'} onClick={() => setSide('map')}>
+              {t('map.tab')}
+            </button>
+          </div>
+          {side === 'tree' ? (
+            <CameraTree directory={directory} selected={selected} onSelect={setSelected} />
+          ) : (
+            <MapPanel directory={directory} selected={selected} onSelect={setSelected} />
+          )}
+        </div>
         <section className="console__screen">
           <header className="console__bar">
             <label>

@@ -4,14 +4,15 @@ import type { Screen, Tile } from '@county/shared';
 import { gridStyle, layoutTiles, tileStyle } from '../screen/layoutGrid';
 import { snapshotUrl } from '../screen/ScreenTile';
 import { CAMERA_DRAG_TYPE } from './CameraTree';
+import { TileEditor } from './TileEditor';
 import { otherView, type CameraDirectory } from './useCameraDirectory';
 
 /** Snapshots, not video: a console shows many screens' worth of tiles cheaply. */
 const SNAPSHOT_REFRESH_MS = 4000;
 
 export interface TileActions {
-  /** Put a camera on tile `index` (null: clear it). */
-  set(index: number, tile: Tile): void;
+  /** Put a camera, page or notice on tile `index` (null: clear it); false when the server refused it. */
+  set(index: number, tile: Tile): Promise<boolean>;
 }
 
 /**
@@ -42,7 +43,7 @@ export function ScreenMiniature({
     e.preventDefault();
     setOver(undefined);
     const id = e.dataTransfer.getData(CAMERA_DRAG_TYPE) || e.dataTransfer.getData('text/plain');
-    if (directory.cameras.some((c) => c.id === id)) actions.set(index, { cameraId: id });
+    if (directory.cameras.some((c) => c.id === id)) void actions.set(index, { cameraId: id });
   };
 
   return (
@@ -66,7 +67,7 @@ export function ScreenMiniature({
             }}
             onDragLeave={() => setOver((o) => (o === i ? undefined : o))}
             onDrop={(e) => onDrop(e, i)}
-            onClick={() => selected && actions.set(i, { cameraId: selected })}
+            onClick={() => selected && void actions.set(i, { cameraId: selected })}
           >
             {cameraId && camera?.status !== 'offline' && (
               <img className="console-tile__snapshot" src={`${snapshotUrl(cameraId)}?t=${tick}`} alt="" draggable={false} />
@@ -87,17 +88,18 @@ export function ScreenMiniature({
                   type="button"
                   data-action="toggle-kind"
                   title={t('console.toggleTo', { name: other.name })}
-                  onClick={() => actions.set(i, { cameraId: other.id })}
+                  onClick={() => void actions.set(i, { cameraId: other.id })}
                 >
                   {t('console.toggleKind')}
                 </button>
               )}
               {tile && (
-                <button type="button" data-action="clear" onClick={() => actions.set(i, null)}>
+                <button type="button" data-action="clear" onClick={() => void actions.set(i, null)}>
                   {t('console.clear')}
                 </button>
               )}
             </div>
+            <TileEditor tile={tile} onSet={(next) => actions.set(i, next)} />
           </div>
         );
       })}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CameraView, SiteView, Township } from '@county/shared';
+import type { CameraHealth, CameraView, SiteView, Township } from '@county/shared';
 import { apiJson } from '../auth/Session';
 import type { SignalClient } from '../signalling/SignalClient';
 
@@ -10,7 +10,7 @@ export interface CameraDirectory {
   error?: unknown;
 }
 
-/** The county's cameras with their townships and sites, statuses kept live from the socket. */
+/** The county's cameras with their townships and sites, statuses and health kept live from the socket. */
 export function useCameraDirectory(signal: SignalClient | undefined): CameraDirectory {
   const [dir, setDir] = useState<CameraDirectory>({ townships: [], sites: [], cameras: [] });
 
@@ -34,12 +34,19 @@ export function useCameraDirectory(signal: SignalClient | undefined): CameraDire
         return { ...d, cameras: known ? d.cameras.map((c) => (c.id === cam.id ? cam : c)) : [...d.cameras, cam] };
       });
     const onRemoved = ({ id }: { id: string }) => setDir((d) => ({ ...d, cameras: d.cameras.filter((c) => c.id !== id) }));
+    const onHealth = (batch: { id: string; health: CameraHealth }[]) =>
+      setDir((d) => {
+        const byId = new Map(batch.map((b) => [b.id, b.health]));
+        return { ...d, cameras: d.cameras.map((c) => (byId.has(c.id) ? { ...c, health: byId.get(c.id) } : c)) };
+      });
     signal.socket.on('camera:updated', onUpdated);
     signal.socket.on('camera:removed', onRemoved);
+    signal.socket.on('camera:health', onHealth);
     signal.socket.on('connect', load); // news missed while away
     return () => {
       signal.socket.off('camera:updated', onUpdated);
       signal.socket.off('camera:removed', onRemoved);
+      signal.socket.off('camera:health', onHealth);
       signal.socket.off('connect', load);
     };
   }, [signal, load]);

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { CameraView, Tile } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
 import { CameraLayer, type LayerEvents } from './CameraLayer';
+import { healthIssue } from './health';
 import { tileCameraId } from './layoutGrid';
 
 /** What a tile shows, as tests and the console read it (data-state). */
@@ -100,6 +101,7 @@ export function ScreenTile({
           ? 'still'
           : 'waiting';
 
+  const issue = camera ? healthIssue(camera) : undefined;
   const kind = !tile ? 'empty' : 'cameraId' in tile ? 'camera' : 'url' in tile ? 'page' : 'text';
   return (
     <figure
@@ -109,6 +111,7 @@ export function ScreenTile({
       data-kind={kind}
       data-camera-id={target}
       data-state={state}
+      data-health={issue}
       data-frames-decoded={camera ? (current?.frames ?? 0) : undefined}
       data-shown-camera-id={layers.filter((l) => l.rendered).pop()?.cameraId}
     >
@@ -135,10 +138,13 @@ export function ScreenTile({
             />
           )}
           {state === 'waiting' && <div className="screen-tile__notice">{t('screen.waiting')}</div>}
-          {state === 'offline' && (
-            <div className="screen-tile__notice screen-tile__notice--offline" role="status">
-              <strong>{t('status.offline')}</strong>
-              {camera.statusReason && <span>{camera.statusReason}</span>}
+          {issue && (
+            // Read from 4 m: big, high-contrast, in the screen's language (offline covers the tile, the rest band its top).
+            <div className={`screen-tile__health screen-tile__health--${issue}`} data-health={issue} role="status">
+              <strong>
+                {t(`health.${issue}`, { fps: Math.round(camera.health?.fps ?? 0), s: Math.round(camera.health?.secondsSinceKeyframe ?? 0) })}
+              </strong>
+              {issue === 'offline' && camera.statusReason && <span>{camera.statusReason}</span>}
             </div>
           )}
           <figcaption className="screen-tile__caption">
