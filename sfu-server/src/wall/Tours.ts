@@ -181,15 +181,13 @@ export class Tours {
   #schedule(id: string, ms: number): void {
     if (this.#closed) return;
     this.#clearTimer(id);
-    const timer = setTimeout(
-      () =>
-        void this.#serial(id, async () => {
-          if (this.#timers.get(id) !== timer) return; // stopped, restarted or deleted since it fired
-          this.#timers.delete(id);
-          await this.#advance(id);
-        }),
-      ms,
-    );
+    const timer = setTimeout(() => {
+      this.#serial(id, async () => {
+        if (this.#timers.get(id) !== timer) return; // stopped, restarted or deleted since it fired
+        this.#timers.delete(id);
+        await this.#advance(id);
+      }).catch((err: unknown) => this.#logger.error({ err, tour: id }, 'tour step failed'));
+    }, ms);
     this.#timers.set(id, timer);
   }
 
@@ -202,9 +200,10 @@ export class Tours {
     const run = (this.#queues.get(id) ?? Promise.resolve()).then(() => fn());
     const settled = run.catch(() => undefined);
     this.#queues.set(id, settled);
-    void settled.then(() => {
-      if (this.#queues.get(id) === settled) this.#queues.delete(id);
-    });
+    settled.then(
+      () => this.#queues.get(id) === settled && this.#queues.delete(id),
+      () => undefined,
+    );
     return run;
   }
 }
