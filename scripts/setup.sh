@@ -11,7 +11,7 @@ APT_RUNTIME=(ffmpeg g++ make meson ninja-build pkg-config libssl-dev libuv1-dev 
   libusrsctp-dev libabsl-dev nlohmann-json3-dev python3-gi python3-gst-1.0
   gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-plugins-bad gstreamer1.0-libav
-  gstreamer1.0-x redis-server)
+  gstreamer1.0-x redis-server fonts-noto-cjk)
 # Tests: a real browser, NSS tools (trusting the county CA), compose-file validation, CJK fonts for screenshots.
 APT_TEST=(chromium docker-compose fonts-noto-cjk procps libnss3-tools)
 

@@ -7,7 +7,11 @@ serving a moving test pattern with the wall-clock time and a running frame time 
 
 Each mount behaves like one kind of real camera (see VIDEO_PROFILES / AUDIO_PROFILES).
 
-A mount may set its own keyframe interval: --mount '/slow=h264?gop=100' (frames).
+A mount may set its own keyframe interval, test pattern and burned-in label (values
+percent-encoded, so a label may hold spaces, "&" or Chinese):
+    --mount '/slow=h264?gop=100'                                (frames)
+    --mount '/bridge=h264?gop=15&pattern=smpte&title=%E5%8D%97%E9%97%A8 pano'
+The label (pango, so CJK needs a CJK font: `fc-list :lang=zh`) sits top centre.
 
 With --onvif-port (0 picks a free port) it also serves a minimal ONVIF Device + Media service
 (sim-cameras/onvif_media.py; one profile per mount, token = the mount path without "/") whose
@@ -22,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+import urllib.parse
 
 import gi
 
@@ -86,7 +91,16 @@ def timecode_frame(background, ms):
     return bytes(frame)
 
 
-def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pattern="ball"):
+# Patterns that do not move by themselves scroll sideways, so a still scene still looks live.
+MOVING_PATTERNS = {"ball", "snow", "blink", "zone-plate", "chroma-zone-plate"}
+
+
+def gst_quote(text):
+    """A string property value for a gst-launch description."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pattern="ball", title=None):
     """spec: "h264", "h265+aac", "h264-1080p+pcma", ... (video profile, optional +audio)."""
     video, _, audio = spec.partition("+")
     if video == "timecode":
@@ -102,9 +116,15 @@ def pipeline(spec, width, height, fps, gop, bitrate_kbps, profile, cbr=False, pa
         width, height = (int(x) for x in size.split("x"))
     if gop_s:
         gop = gop_s * fps
+    scroll = " horizontal-speed=2" if pattern not in MOVING_PATTERNS else ""
+    label = (
+        f"! textoverlay text={gst_quote(title)} halignment=center valignment=top shaded-background=true "
+        f"font-desc=\"Sans Bold {max(12, height // 18)}\" "
+    ) if title else ""
     parts = [
-        f"videotestsrc is-live=true pattern={pattern} motion=wavy background-color=0xff203040 "
+        f"videotestsrc is-live=true pattern={pattern}{scroll} motion=wavy background-color=0xff203040 "
         f"! video/x-raw,width={width},height={height},framerate={fps}/1 "
+        f"{label}"
         f"! clockoverlay time-format=\"%H:%M:%S\" halignment=left valignment=top font-desc=\"Sans 24\" "
         f"! timeoverlay halignment=right valignment=bottom font-desc=\"Sans 20\" "
         f"! videoconvert ! video/x-raw,format=I420 "
@@ -198,14 +218,16 @@ def main():
     for mount in args.mount or ["/demo"]:
         mount, _, options = mount.partition("?")
         path, _, spec = mount.partition("=")
-        gop = args.gop
+        opts = {"gop": args.gop, "pattern": args.pattern, "title": None}
         for opt in filter(None, options.split("&")):
             key, _, value = opt.partition("=")
-            if key != "gop":
-                ap.error(f"unknown mount option {key!r} (known: gop)")
-            gop = int(value)
+            if key not in opts:
+                ap.error(f"unknown mount option {key!r} (known: {', '.join(opts)})")
+            value = urllib.parse.unquote(value)
+            opts[key] = int(value) if key == "gop" else value
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, gop, args.bitrate, args.profile, args.cbr, args.pattern))
+        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, opts["gop"], args.bitrate, args.profile, args.cbr,
+                                    opts["pattern"], opts["title"]))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
         if (spec or "").startswith("timecode"):
             factory.connect("media-configure", feed_timecode, args.fps)
