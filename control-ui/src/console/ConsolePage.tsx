@@ -10,8 +10,10 @@ import { useScreen } from '../screen/useScreen';
 import { useSignalClient } from '../signalling/useSignalClient';
 import { CameraTree } from './CameraTree';
 import { MapPanel } from './MapPanel';
+import { IncidentPanel } from './IncidentPanel';
 import { PresetPanel, type PresetActions } from './PresetPanel';
 import { ScreenMiniature, type TileActions } from './ScreenMiniature';
+import { TourPanel } from './TourPanel';
 import { useCameraDirectory } from './useCameraDirectory';
 
 const DEFAULT_SCREEN = 'main';
@@ -183,6 +185,8 @@ export function ConsolePage() {
                 {screen.updatedBy && ` · ${t('console.updated', { user: screen.updatedBy, time: new Date(screen.updatedAt).toLocaleTimeString() })}`}
               </p>
               <PresetPanel presets={presets} screen={screen} actions={presetActions} />
+              <TourPanel screen={screen} presets={presets} directory={directory} selected={selected} signal={signal} />
+              <IncidentPanel screen={screen} signal={signal} />
             </>
           )}
         </section>
