@@ -13,7 +13,7 @@ describe('county map', () => {
     fetch(`${stack.baseUrl}/api/map/image`, {
       method: 'PUT',
       headers: { 'content-type': type, authorization: `Bearer ${user ? tokens[user] : stack.adminToken}` },
-      body,
+      body: typeof body === 'string' ? body : new Uint8Array(body),
     });
   const readImage = (token: string) => fetch(`${stack.baseUrl}/api/map/image`, { headers: { authorization: `Bearer ${token}` } });
   const auditOf = async (action: string, target: string) =>
