@@ -109,6 +109,15 @@ export async function startStack(env = {}) {
       const r = await authed('/api/cameras', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       if (r.status !== 201) throw new Error(`add camera: ${r.status} ${await r.text()}`);
     },
+    async removeCamera(id) {
+      const r = await authed(`/api/cameras/${encodeURIComponent(id)}`, { method: 'DELETE' });
+      if (r.status !== 204) throw new Error(`remove camera: ${r.status} ${await r.text()}`);
+    },
+    /** PUT /api/screens/:id (a wall screen: `{name, layout, tiles}`). */
+    async putScreen(id, body) {
+      const r = await authed(`/api/screens/${encodeURIComponent(id)}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      if (r.status !== 200) throw new Error(`put screen: ${r.status} ${await r.text()}`);
+    },
     async waitOnline(id, ms = 30_000) {
       const deadline = Date.now() + ms;
       while (Date.now() < deadline) {
