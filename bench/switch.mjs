@@ -88,7 +88,7 @@ const sampled = (page) => page.evaluate(() => new Promise((r) => requestAnimatio
 
 const shows = (s, cam) => s[4] === `still:${cam}` || s[4] === `video:${cam}`;
 
-const stats = (all) => { const xs = all.filter(Number.isFinite); return xs.length ? { p50: median(xs), p95: percentile(xs, 95), min: Math.min(...xs), max: Math.max(...xs) } : {}; };
+const stats = (all) => { const xs = all.filter(Number.isFinite); return xs.length ? { n: xs.length, p50: median(xs), p95: percentile(xs, 95), min: Math.min(...xs), max: Math.max(...xs) } : {}; };
 
 const onvifCams = [await startCamera([`/cam?gop=${gop}`], ['--onvif-port', '0']), await startCamera([`/cam?gop=${gop}`], ['--onvif-port', '0'])];
 const stack = await startStack();
@@ -117,7 +117,11 @@ try {
     await stack.putScreen('bench', { name: 'bench', layout: '1', tiles: [{ cameraId: ids[0] }] });
     if (mode === 'onvif') await page.goto(`${stack.url}/wall/bench`);
     await waitLive(page, 0, ids[0], 30_000);
-    await page.evaluate(() => (window.__bench.pixels = true));
+    await page.evaluate(() => {
+      window.__bench.pixels = true;
+      performance.setResourceTimingBufferSize(10_000);
+      performance.clearResourceTimings();
+    });
     const requestsBefore = await onvifRequests();
     const firstPicture = [];
     const firstLive = [];
@@ -153,15 +157,21 @@ try {
         if (s[5] >= 0 && s[5] < 16) blackPixels++;
         if (s[5] >= 0) minLuma = Math.min(minLuma, s[5]);
       }
-      // Let the switches land at different phases of the cameras' GOPs.
-      await new Promise((r) => setTimeout(r, 400 + Math.random() * 1200));
+      // Let the switches land at different phases of the cameras' GOPs (the two cameras'
+      // GOPs run nearly in step: a fixed pause would always meet the same phase).
+      await new Promise((r) => setTimeout(r, 400 + Math.random() * (gop / FPS) * 1000));
     }
-    await page.evaluate(() => (window.__bench.pixels = false));
+    // How long the tile's still (GET /api/cameras/:id/snapshot.jpg) took to arrive.
+    const stillRequests = await page.evaluate(() => {
+      window.__bench.pixels = false;
+      return performance.getEntriesByType('resource').filter((e) => e.name.includes('/snapshot.jpg')).map((e) => Math.round(e.duration));
+    });
     modes[mode] = {
       switches,
       firstPictureMs: stats(firstPicture),
       firstLiveMs: stats(firstLive),
       firstPictureWasStill: stillFirst.filter(Boolean).length,
+      stillRequestMs: stats(stillRequests),
       framesSampled: frames,
       blackFramesState: blackState,
       blackFramesPixels: blackPixels,
@@ -235,6 +245,7 @@ const row = (m) => ({
 console.log(`switching one tile between two ${gop / FPS} s-GOP cameras, ${switches} switches per mode (ms from PUT /api/screens)`);
 console.table({ 'ONVIF keyframe requests': row(modes.onvif), 'no ONVIF (camera GOP)': row(modes.plain) });
 console.log(`first picture was the new camera's still: ${modes.onvif.firstPictureWasStill}/${switches} (ONVIF), ${modes.plain.firstPictureWasStill}/${switches} (no ONVIF)`);
+console.log(`the still's request (snapshot.jpg) p50/p95: ${modes.onvif.stillRequestMs.p50}/${modes.onvif.stillRequestMs.p95} ms (ONVIF), ${modes.plain.stillRequestMs.p50}/${modes.plain.stillRequestMs.p95} ms (no ONVIF)`);
 console.log(`opening a 3x3 screen (nine 1 s-GOP cameras, ${gridRuns} page loads; ms from navigation)`);
 console.table({
   'all nine: first picture': grid.allNinePictureMs,

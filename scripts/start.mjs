@@ -99,12 +99,12 @@ async function seedDemo(base, password) {
       done.push(what);
     };
     for (const p of demo.presets ?? []) await put(`preset ${p.id}`, 'POST', '/api/presets', p);
-    // Plans (emergency plans) only when this server has them.
+    // The screens (the first is the marker that the demo was seeded), then the emergency
+    // plans that name them, when this server has plans.
+    for (const { id, ...s } of demo.screens) await put(`screen ${id}`, 'PUT', `/api/screens/${id}`, s);
     if (demo.plans?.length && (await api('GET', '/api/plans', undefined, auth)).status === 200) {
       for (const p of demo.plans) await put(`plan ${p.id}`, 'POST', '/api/plans', p);
     }
-    // The screen last: it is the marker that the demo was seeded.
-    for (const { id, ...s } of demo.screens) await put(`screen ${id}`, 'PUT', `/api/screens/${id}`, s);
     console.log(`[start] demo wall seeded: ${done.join(', ')}`);
   } catch (err) {
     console.log(`[start] demo wall not (fully) seeded: ${err.message}`);
