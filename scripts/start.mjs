@@ -98,6 +98,9 @@ async function seedDemo(base, password) {
       if (r.status >= 300) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
       done.push(what);
     };
+    // Sites and townships on the shipped schematic map.
+    for (const [id, position] of Object.entries(demo.positions?.sites ?? {})) await put(`site ${id} on the map`, 'PATCH', `/api/sites/${id}`, { position });
+    for (const [id, position] of Object.entries(demo.positions?.townships ?? {})) await put(`township ${id} on the map`, 'PATCH', `/api/townships/${id}`, { position });
     for (const p of demo.presets ?? []) await put(`preset ${p.id}`, 'POST', '/api/presets', p);
     // The screens (the first is the marker that the demo was seeded), then the emergency
     // plans that name them, when this server has plans.
