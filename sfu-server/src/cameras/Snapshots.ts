@@ -3,10 +3,19 @@ import type { Logger } from '@county/shared/node';
 import { TAP_INPUT, TapProcess } from '../media/TapProcess';
 import type { CameraDemand } from './CameraDemand';
 import type { CameraFeeds } from './CameraFeeds';
+import { KeyframeCache } from './KeyframeCache';
 import { TAP_WAIT_MS, TapSessions } from './TapSessions';
 
 /** A snapshot older than this is not served; the caller waits for the next one. */
 const FRESH_MS = 1000;
+/** A cached keyframe older than this is not served as a still; the live decode answers instead. */
+export const STILL_MAX_AGE_MS = 10_000;
+
+/** A snapshot, and for one decoded from the cached keyframe, how old that keyframe is. */
+export interface Still {
+  jpeg: Buffer;
+  ageMs?: number;
+}
 
 interface Session {
   proc: TapProcess;
@@ -41,8 +50,11 @@ export class JpegSplitter {
  */
 export class Snapshots {
   readonly #sessions: TapSessions<Session>;
+  /** The newest keyframe of each live camera: a still at once, without waiting for the next one. */
+  readonly keyframes: KeyframeCache;
 
-  constructor(feeds: CameraFeeds, demand: CameraDemand, ffmpegPath: () => string, logger: Logger, idleMs = 30_000) {
+  constructor(feeds: CameraFeeds, demand: CameraDemand, ffmpegPath: () => string, private readonly logger: Logger, idleMs = 30_000) {
+    this.keyframes = new KeyframeCache(feeds, ffmpegPath, logger);
     this.#sessions = new TapSessions<Session>(feeds, demand, 'snapshots', idleMs, (_cameraId, tap) => {
       const proc = new TapProcess(
         tap,
@@ -60,6 +72,26 @@ export class Snapshots {
     });
   }
 
+  /**
+   * The camera's newest cached keyframe as a JPEG when one is younger than STILL_MAX_AGE_MS
+   * (answers at once; `ageMs` says how old), else (or with `fresh`) a live frame from get().
+   */
+  async still(cameraId: string, opts: { fresh?: boolean } = {}): Promise<Still> {
+    if (!opts.fresh) {
+      const kf = this.keyframes.latest(cameraId);
+      if (kf && Date.now() - kf.at < STILL_MAX_AGE_MS) {
+        try {
+          const cached = await this.keyframes.jpeg(cameraId);
+          if (cached) return { jpeg: cached.jpeg, ageMs: Date.now() - cached.keyframe.at };
+        } catch (err) {
+          this.logger.warn({ err, cameraId }, 'cached keyframe not decoded; live snapshot instead');
+        }
+      }
+    }
+    return { jpeg: await this.get(cameraId) };
+  }
+
+  /** A live frame, fresh within FRESH_MS; the first request waits for the camera's next keyframe. */
   async get(cameraId: string): Promise<Buffer> {
     const session = await this.#sessions.get(cameraId);
     if (session.latest && Date.now() - session.latest.at < FRESH_MS) return session.latest.jpeg;
@@ -77,6 +109,7 @@ export class Snapshots {
   }
 
   close(): Promise<void> {
+    this.keyframes.close();
     return this.#sessions.close();
   }
 }

@@ -83,8 +83,11 @@ export function cameraRoutes(deps: Deps): express.Router {
     '/cameras/:id/snapshot.jpg',
     route(async (req, res) => {
       const { id } = await camera(req, principal(res), 'cameras:view');
-      const jpeg = await deps.snapshots.get(id);
-      res.type('image/jpeg').set('Cache-Control', 'no-store').send(jpeg);
+      // The newest cached keyframe at once (X-Still-Age-Ms: how old); `?fresh=1` waits for a live frame.
+      const fresh = req.query.fresh === '1' || req.query.fresh === 'true';
+      const still = await deps.snapshots.still(id, { fresh });
+      if (still.ageMs !== undefined) res.set('X-Still-Age-Ms', String(still.ageMs));
+      res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
     }),
   );
 
