@@ -3,6 +3,7 @@ import type { CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
 import { inbound } from '../wall/inboundStats';
 import { useCameraTrack } from '../wall/useCameraTrack';
+import { usePageVisible } from '../wall/useVisibility';
 
 const STATS_INTERVAL_MS = 1000;
 
@@ -18,6 +19,8 @@ export interface LayerEvents {
  * One camera's video inside a screen tile. A tile stacks two while it switches: the old one
  * stays in front until this one's first frame has rendered. The element keeps its last
  * frame when the stream ends, so a camera restart shows a frozen picture, not black.
+ * While the page's tab is hidden it receives nothing (its consumer closes) and comes back
+ * when the tab is shown again, as after a restart.
  */
 export function CameraLayer({
   layerKey,
@@ -33,7 +36,7 @@ export function CameraLayer({
   events: LayerEvents;
 }) {
   const video = useRef<HTMLVideoElement>(null);
-  const consumer = useCameraTrack(engine, camera, 'video', true);
+  const consumer = useCameraTrack(engine, camera, 'video', usePageVisible());
 
   useEffect(() => {
     const el = video.current;

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
 import { RoomIdSchema, type RoomId } from '@county/shared';
 import { errorText } from '../i18n/errorText';
+import { usePageVisible } from '../wall/useVisibility';
 import { useWallRoom } from '../wall/useWallRoom';
 import { gridStyle, layoutTiles, tileCameraId, tileStyle } from './layoutGrid';
 import { ScreenTile } from './ScreenTile';
@@ -25,7 +26,8 @@ function LiveScreen({ screenId, roomId }: { screenId: string; roomId: RoomId }) 
   const { t } = useTranslation();
   // The cameras on screen, watched so on-demand ones are pulled; none until the screen is known.
   const [watched, setWatched] = useState('');
-  const { engine, cameras, connection, signal } = useWallRoom(roomId, watched);
+  // A hidden tab watches nothing (its layers stop receiving too).
+  const { engine, cameras, connection, signal } = useWallRoom(roomId, usePageVisible() ? watched : '');
   const { screen, error } = useScreen(signal, screenId);
   const tiles = screen ? layoutTiles(screen.layout, screen.tiles) : [];
   const cameraIds = [...new Set(tiles.map(tileCameraId).filter((id) => id !== undefined))].sort().join(',');

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import type { CameraView } from '@county/shared';
@@ -6,6 +6,7 @@ import type { MediaEngine } from '../media/MediaEngine';
 import { inbound } from './inboundStats';
 import { useCameraTrack } from './useCameraTrack';
 import { useHlsVideo } from './useHlsVideo';
+import { useInView, usePageVisible } from './useVisibility';
 
 /** How a tile receives its camera: WebRTC through the SFU, or HLS for poor links. */
 export type TileMode = 'webrtc' | 'hls';
@@ -23,17 +24,25 @@ const STATS_INTERVAL_MS = 1000;
  * One camera on the wall: its video, its sound (muted until the operator turns it on), its
  * status and, with ?stats=1, its health. Decode progress is exposed as data attributes
  * (data-frames-decoded, data-audio-bytes, data-first-frame-ms) for tests and benchmarks.
+ *
+ * A tile nobody can see (hidden tab, or scrolled out of view) stops receiving: its consumers
+ * close (`data-visible="false"`, `data-receiving="false"`) and `onVisible` tells the page so it
+ * can drop the camera from `camera:watch`. Its last picture stays, drawn on a canvas, until
+ * the new consumer's first frame when it is visible again: never black.
  */
 export function CameraTile({
   camera,
   engine,
   showStats,
   mode,
+  onVisible,
 }: {
   camera: CameraView;
   engine?: MediaEngine;
   showStats: boolean;
   mode: TileMode;
+  /** Told when the tile becomes visible or not (tab hidden or scrolled away). */
+  onVisible?: (cameraId: string, visible: boolean) => void;
 }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement>(null);
@@ -41,9 +50,29 @@ export function CameraTile({
   const [muted, setMuted] = useState(true);
   const [stats, setStats] = useState<Stats>();
   const [firstFrameMs, setFirstFrameMs] = useState<number>();
+  const figure = useRef<HTMLElement>(null);
+  const still = useRef<HTMLCanvasElement>(null);
+  const [stillShown, setStillShown] = useState(false);
+  const pageVisible = usePageVisible();
+  const inView = useInView(figure);
+  const visible = pageVisible && inView;
   const webrtc = mode === 'webrtc';
-  const videoConsumer = useCameraTrack(engine, camera, 'video', webrtc);
-  const audioConsumer = useCameraTrack(engine, camera, 'audio', webrtc && camera.hasAudio);
+  const videoConsumer = useCameraTrack(engine, camera, 'video', webrtc && visible);
+  const audioConsumer = useCameraTrack(engine, camera, 'audio', webrtc && visible && camera.hasAudio);
+
+  useEffect(() => onVisible?.(camera.id, visible), [onVisible, camera.id, visible]);
+
+  // Going out of sight: keep the last picture (before the consumer closes) until a new one renders.
+  useLayoutEffect(() => {
+    if (visible || !webrtc) return;
+    const el = video.current;
+    const canvas = still.current;
+    if (!el || !canvas || el.videoWidth === 0) return;
+    canvas.width = el.videoWidth;
+    canvas.height = el.videoHeight;
+    canvas.getContext('2d')?.drawImage(el, 0, 0);
+    setStillShown(true);
+  }, [visible, webrtc]);
   const online = camera.status === 'online';
   const hlsUrl = !webrtc && online ? `/api/cameras/${camera.id}/hls/index.m3u8` : undefined;
   useHlsVideo(video, hlsUrl);
@@ -62,10 +91,23 @@ export function CameraTile({
   useEffect(() => {
     const el = video.current;
     if (!el || !webrtc) return;
-    el.srcObject = videoConsumer ? new MediaStream([videoConsumer.track]) : null;
-    if (!videoConsumer) return;
+    if (!videoConsumer) {
+      if (visible) el.srcObject = null;
+      return;
+    }
+    el.srcObject = new MediaStream([videoConsumer.track]);
     void el.play().catch(() => undefined); // muted autoplay is allowed; ignore a racing pause
-    el.requestVideoFrameCallback?.(() => setFirstFrameMs((ms) => ms ?? Math.round(performance.now())));
+    const onFrame = () => {
+      setFirstFrameMs((ms) => ms ?? Math.round(performance.now()));
+      setStillShown(false);
+    };
+    if (el.requestVideoFrameCallback) {
+      const handle = el.requestVideoFrameCallback(onFrame);
+      return () => el.cancelVideoFrameCallback(handle);
+    }
+    el.addEventListener('playing', onFrame, { once: true });
+    return () => el.removeEventListener('playing', onFrame);
+    // `visible` is read, not a dependency: it only decides whether a vanished consumer blanks the video.
   }, [videoConsumer, webrtc]);
 
   useEffect(() => {
@@ -77,7 +119,7 @@ export function CameraTile({
 
   useEffect(() => {
     if (!videoConsumer) {
-      setStats(undefined);
+      if (visible) setStats(undefined); // out of sight: keep the last counts
       return;
     }
     let last: { frames: number; bytes: number; at: number } | undefined;
@@ -101,6 +143,7 @@ export function CameraTile({
   const h = camera.health;
   return (
     <figure
+      ref={figure}
       className={`tile tile--${camera.status}`}
       data-camera-id={camera.id}
       data-status={camera.status}
@@ -108,10 +151,13 @@ export function CameraTile({
       data-frames-decoded={webrtc ? (stats?.framesDecoded ?? 0) : hlsFrames}
       data-audio-bytes={stats?.audioBytes ?? 0}
       data-first-frame-ms={firstFrameMs}
+      data-visible={visible}
+      data-receiving={webrtc ? videoConsumer !== undefined : undefined}
     >
       <video ref={video} muted autoPlay playsInline />
+      <canvas ref={still} className="tile__still" hidden={!stillShown || !webrtc} />
       <audio ref={audio} muted={muted} autoPlay />
-      {webrtc && !videoConsumer && online && <div className="tile__notice">{t('tile.waiting')}</div>}
+      {webrtc && !videoConsumer && online && visible && !stillShown && <div className="tile__notice">{t('tile.waiting')}</div>}
       {!online && (
         <div className="tile__notice">
           {t(`status.${camera.status}`)}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CameraView, RoomId } from '@county/shared';
 import { MediaEngine } from '../media/MediaEngine';
 import { SignalClient } from '../signalling/SignalClient';
@@ -78,10 +78,17 @@ export function useWallRoom(
   }, [roomId]);
 
   // Tell the SFU which cameras this screen shows: on-demand cameras are pulled while watched.
+  // One request at a time, the latest set only: the server handles a set in several steps,
+  // and two sets in flight could finish in the wrong order (tiles scrolling in and out).
   const shown = useMemo(() => only ?? cameras.map((c) => c.id).sort().join(','), [cameras, only]);
+  const watch = useRef<{ chain: Promise<unknown>; seq: number }>({ chain: Promise.resolve(), seq: 0 });
   useEffect(() => {
     if (!signal || !engine) return;
-    void signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined);
+    const w = watch.current;
+    const mine = ++w.seq;
+    w.chain = w.chain.then(() =>
+      w.seq === mine ? signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined) : undefined,
+    );
   }, [signal, engine, shown]);
 
   return { engine, cameras, connection, webrtcFailed, signal };
