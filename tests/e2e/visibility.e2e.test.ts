@@ -133,11 +133,35 @@ describe('the wall receives only visible tiles (Chromium)', () => {
     await waitFor('no consumers while hidden', async () => (await serverConsumers()) === 0);
     await waitFor('nothing watched while hidden', () => IDS.every((id) => watchers(id) === 0));
 
+    // Shown again: every frame until they receive, the tiles in view show their last picture (the still canvas), never black.
+    await page.evaluate((ids) => {
+      const w = window as unknown as { samples: string[]; sampling: boolean };
+      w.samples = [];
+      w.sampling = true;
+      const sample = () => {
+        for (const id of ids) {
+          const el = document.querySelector(`.tile[data-camera-id="${id}"]`)!;
+          const canvas = el.querySelector<HTMLCanvasElement>('canvas.tile__still');
+          const still = !!canvas && !canvas.hidden && canvas.width > 0;
+          const video = el.getAttribute('data-receiving') === 'true' && (el.querySelector('video')?.videoWidth ?? 0) > 0;
+          w.samples.push(`${id}:${still ? 'still' : video ? 'live' : 'black'}`);
+        }
+        if (w.sampling) requestAnimationFrame(sample);
+      };
+      requestAnimationFrame(sample);
+    }, nowSeen);
     await setVisibility('visible');
     for (const id of nowSeen) {
       await receivingIs(page, id, 'true');
       await framesRising(page, id);
     }
+    const samples = await page.evaluate(() => {
+      const w = window as unknown as { samples: string[]; sampling: boolean };
+      w.sampling = false;
+      return w.samples;
+    });
+    expect(samples.filter((s) => s.endsWith(':black'))).toEqual([]);
+    for (const id of nowSeen) expect(samples).toContain(`${id}:live`);
     await waitFor('consumers back', async () => (await serverConsumers()) === nowSeen.length * perTile);
     await page.context().close();
   }, 120_000);
