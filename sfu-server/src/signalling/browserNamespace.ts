@@ -107,6 +107,7 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
       logger.error({ err }, 'socket could not join its scope rooms'),
     );
     let joined: { room: Room; peer: MediaPeer } | undefined;
+    let watching: Promise<unknown> = Promise.resolve();
     const log = logger.child({ socketId: socket.id, user: principal.username });
     refuseUnknownRequests(socket, KNOWN_REQUESTS);
 
@@ -159,7 +160,10 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
         const camera = await registry.get(id).catch(() => undefined);
         if (camera) authorize(principal, 'cameras:view', cameraResource(camera));
       }
-      await demand.holdOnly(socket.id, cameraIds);
+      // One socket's watch sets apply in the order they were sent (holdOnly awaits): the last one wins.
+      const applied = watching.then(() => (socket.connected ? demand.holdOnly(socket.id, cameraIds) : undefined));
+      watching = applied.catch(() => undefined);
+      await applied;
       return null;
     });
 
@@ -176,6 +180,8 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     socket.on('disconnect', () => {
       leave();
       demand.releaseAll(socket.id);
+      // A watch still being applied must not leave this socket's holds behind.
+      watching.then(() => demand.releaseAll(socket.id)).catch((err: unknown) => log.error({ err }, 'watch release failed'));
     });
   });
 }
