@@ -1,54 +1,17 @@
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
-import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, signedInPage, startStack, waitFor, type Stack } from '../support/stack';
+import { api, signedInPage } from '../support/stack';
+import { screenTile, waitTileLive, wallSite } from '../support/wallSite';
 
-const tile = (i: number) => `.screen-tile[data-tile-index="${i}"]`;
+const tile = screenTile;
 const consoleTile = (i: number) => `.console-tile[data-tile-index="${i}"]`;
-
-/** Waits until the screen page's tile `i` renders camera `id` live, frames rising. */
-async function waitLive(page: Page, i: number, id: string, minFrames = 5): Promise<void> {
-  await page.waitForFunction(
-    ({ sel, id, minFrames }) => {
-      const el = document.querySelector(sel);
-      return (
-        el?.getAttribute('data-camera-id') === id &&
-        el.getAttribute('data-state') === 'live' &&
-        Number(el.getAttribute('data-frames-decoded')) >= minFrames
-      );
-    },
-    { sel: tile(i), id, minFrames },
-    { timeout: 30_000 },
-  );
-}
 
 // The command-center wall end to end: an operator's console puts cameras on a screen page
 // (kiosk), switches a site's panorama to its close view without a black tile, and a second
 // console follows along.
 describe('console and wall screen in Chromium', () => {
-  let stack: Stack;
-  let camera: SimCamera;
-  let browser: Browser;
-  beforeAll(async () => {
-    camera = await startSimCamera({ mounts: ['/pano', '/close'] });
-    stack = await startStack({ ui: true });
-    browser = await launchChromium();
-    const admin = async (path: string, body: unknown) => expect((await api(stack.baseUrl, 'POST', path, body)).status).toBe(201);
-    await admin('/api/townships', { id: 'longli', name: '龙里镇' });
-    await admin('/api/sites', { id: 'bridge', name: '大桥工地', townshipId: 'longli' });
-    await admin('/api/cameras', { id: 'bridge-pano', name: '大桥全景', url: camera.url('/pano'), siteId: 'bridge', kind: 'panorama', pull: 'always' });
-    await admin('/api/cameras', { id: 'bridge-close', name: '大桥近景', url: camera.url('/close'), siteId: 'bridge', kind: 'close', pull: 'always' });
-    for (const id of ['bridge-pano', 'bridge-close']) {
-      await waitFor(`${id} online`, async () => (await cameraStatus(stack.baseUrl, id)) === 'online', 45_000);
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await camera?.stop();
-  });
+  const site = wallSite();
 
   it('puts a camera on a screen, toggles panorama to close without a black tile, survives a reload, and a second console follows', async () => {
+    const { stack, browser } = site;
     const zh = { locale: 'zh-CN' };
     const [ops, ops2, screen] = await Promise.all([
       signedInPage(browser, stack.baseUrl, undefined, { ...zh, viewport: { width: 1400, height: 900 } }),
@@ -67,7 +30,7 @@ describe('console and wall screen in Chromium', () => {
     await ops.dragAndDrop('.camera-tree__camera[data-camera-id="bridge-pano"]', consoleTile(0));
     await ops.waitForSelector(`${consoleTile(0)}[data-camera-id="bridge-pano"]`);
     expect(await screen.locator('.screen__grid .screen-tile').count()).toBe(4);
-    await waitLive(screen, 0, 'bridge-pano', 10);
+    await waitTileLive(screen, 0, 'bridge-pano', { minFrames: 10 });
 
     // Watch tile 0 on every frame while the console toggles to the close view.
     await screen.evaluate((sel) => {
@@ -85,7 +48,7 @@ describe('console and wall screen in Chromium', () => {
       requestAnimationFrame(sample);
     }, tile(0));
     await ops.click(`${consoleTile(0)} button[data-action="toggle-kind"]`);
-    await waitLive(screen, 0, 'bridge-close', 5);
+    await waitTileLive(screen, 0, 'bridge-close', { minFrames: 5 });
     const samples = await screen.evaluate(() => {
       const w = window as unknown as { samples: string[]; sampling: boolean };
       w.sampling = false;
@@ -102,13 +65,13 @@ describe('console and wall screen in Chromium', () => {
 
     // A reload comes back to what the screen shows now.
     await screen.reload();
-    await waitLive(screen, 0, 'bridge-close', 5);
+    await waitTileLive(screen, 0, 'bridge-close', { minFrames: 5 });
     expect(await screen.getAttribute(tile(1), 'data-camera-id')).toBeNull();
 
     // The click fallback from the second console: camera, then tile.
     await ops2.click('.camera-tree__camera[data-camera-id="bridge-pano"]');
     await ops2.click(consoleTile(1));
-    await waitLive(screen, 1, 'bridge-pano', 5);
+    await waitTileLive(screen, 1, 'bridge-pano', { minFrames: 5 });
     await ops.waitForSelector(`${consoleTile(1)}[data-camera-id="bridge-pano"]`, { timeout: 10_000 });
 
     const saved = (await api(stack.baseUrl, 'GET', '/api/screens/hall')).json as { layout: string; tiles: unknown[]; updatedBy: string };

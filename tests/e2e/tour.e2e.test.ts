@@ -1,23 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
 import type { Tour } from '@county/shared';
-import { launchChromium } from '../support/browser';
-import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, signedInPage, startStack, waitFor, type Stack } from '../support/stack';
+import { api, signedInPage, type Stack } from '../support/stack';
+import { screenTile, waitTileLive, wallSite } from '../support/wallSite';
 
-const tile = (i: number) => `.screen-tile[data-tile-index="${i}"]`;
+const tile = screenTile;
 const DWELL_S = 4;
-
-/** Waits until the screen page's tile `i` renders camera `id` live, frames rising. */
-async function waitLive(page: Page, i: number, id: string, minFrames = 3): Promise<void> {
-  await page.waitForFunction(
-    ({ sel, id, minFrames }) => {
-      const el = document.querySelector(sel);
-      return el?.getAttribute('data-camera-id') === id && el.getAttribute('data-state') === 'live' && Number(el.getAttribute('data-frames-decoded')) >= minFrames;
-    },
-    { sel: tile(i), id, minFrames },
-    { timeout: 15_000, polling: 50 },
-  );
-}
 
 const tour = async (stack: Stack, id: string) => ((await api(stack.baseUrl, 'GET', '/api/tours')).json as Tour[]).find((t) => t.id === id);
 
@@ -25,31 +11,12 @@ const tour = async (stack: Stack, id: string) => ((await api(stack.baseUrl, 'GET
 // starts it, the screen page follows each step within a second and shows each camera live;
 // stopping it from the console leaves the tile as it is.
 describe('a tour started from the console in Chromium', () => {
-  let stack: Stack;
-  let camera: SimCamera;
-  let browser: Browser;
-  beforeAll(async () => {
-    camera = await startSimCamera({ mounts: ['/pano', '/close'] });
-    stack = await startStack({ ui: true, env: { TOUR_MIN_DWELL_S: '1' } });
-    browser = await launchChromium();
-    const admin = async (path: string, body: unknown) => expect((await api(stack.baseUrl, 'POST', path, body)).status).toBe(201);
-    await admin('/api/townships', { id: 'longli', name: '龙里镇' });
-    await admin('/api/sites', { id: 'bridge', name: '大桥工地', townshipId: 'longli' });
-    await admin('/api/cameras', { id: 'bridge-pano', name: '大桥全景', url: camera.url('/pano'), siteId: 'bridge', kind: 'panorama', pull: 'always' });
-    await admin('/api/cameras', { id: 'bridge-close', name: '大桥近景', url: camera.url('/close'), siteId: 'bridge', kind: 'close', pull: 'always' });
-    // A tour needs a saved screen.
-    expect((await api(stack.baseUrl, 'PUT', '/api/screens/hall', { name: '大厅', layout: '2x2', tiles: [null, { text: '值班中' }] })).status).toBe(200);
-    for (const id of ['bridge-pano', 'bridge-close']) {
-      await waitFor(`${id} online`, async () => (await cameraStatus(stack.baseUrl, id)) === 'online', 45_000);
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    await camera?.stop();
-  });
+  const site = wallSite({ env: { TOUR_MIN_DWELL_S: '1' }, prepare: async (stack) => {
+      expect((await api(stack.baseUrl, 'PUT', '/api/screens/hall', { name: '大厅', layout: '2x2', tiles: [null, { text: '值班中' }] })).status).toBe(200);
+    } });
 
   it('creates a tour of tile 0 in the console, starts it, the screen shows each camera live within a second of its step, and stop keeps the tile', async () => {
+    const { stack, browser } = site;
     const zh = { locale: 'zh-CN' };
     const [ops, screen] = await Promise.all([
       signedInPage(browser, stack.baseUrl, undefined, { ...zh, viewport: { width: 1400, height: 1600 } }),
@@ -97,7 +64,7 @@ describe('a tour started from the console in Chromium', () => {
     await ops.waitForSelector('[data-tour-id="bridge-tour"][data-running="true"]');
 
     // Step 1: the panorama, live; the screen had it within a second of the server's step.
-    await waitLive(screen, 0, 'bridge-pano');
+    await waitTileLive(screen, 0, 'bridge-pano', { minFrames: 3, timeout: 15_000 });
     let state = (await tour(stack, 'bridge-tour'))!.state;
     const step1 = Date.parse(state.since);
     expect(state.step).toBe(0);
@@ -105,7 +72,7 @@ describe('a tour started from the console in Chromium', () => {
     expect((await shownAt('bridge-pano', step1))! - step1).toBeLessThan(1000);
 
     // Step 2 after the dwell: the close view, live, within a second of its step.
-    await waitLive(screen, 0, 'bridge-close');
+    await waitTileLive(screen, 0, 'bridge-close', { minFrames: 3, timeout: 15_000 });
     state = (await tour(stack, 'bridge-tour'))!.state;
     expect(state.step).toBe(1);
     const step2 = Date.parse(state.since);
@@ -114,7 +81,7 @@ describe('a tour started from the console in Chromium', () => {
     await ops.waitForSelector('[data-tour-id="bridge-tour"][data-step="1"]');
 
     // And around again to the panorama.
-    await waitLive(screen, 0, 'bridge-pano');
+    await waitTileLive(screen, 0, 'bridge-pano', { minFrames: 3, timeout: 15_000 });
     state = (await tour(stack, 'bridge-tour'))!.state;
     expect(state.step).toBe(0);
     const step3 = Date.parse(state.since);
@@ -129,7 +96,7 @@ describe('a tour started from the console in Chromium', () => {
     const kept = await screen.getAttribute(tile(0), 'data-camera-id');
     expect(kept === 'bridge-pano' || kept === 'bridge-close').toBe(true);
     await screen.waitForTimeout(DWELL_S * 1000 + 1500);
-    await waitLive(screen, 0, kept!);
+    await waitTileLive(screen, 0, kept!, { minFrames: 3, timeout: 15_000 });
     const hall = (await api(stack.baseUrl, 'GET', '/api/screens/hall')).json as { tiles: unknown[] };
     expect(hall.tiles[0]).toEqual({ cameraId: kept });
     expect(hall.tiles[1]).toEqual({ text: '值班中' });
