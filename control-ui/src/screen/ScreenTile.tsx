@@ -70,6 +70,8 @@ export function ScreenTile({
   const keys = useRef(0);
   const [layers, setLayers] = useState<Layer[]>(() => switchTo([], target, () => ++keys.current));
   const [stillOf, setStillOf] = useState<string>();
+  // New with each switch (not with the layers, which follow a render later: that would ask twice).
+  const stillNonce = useMemo(() => `${target ?? ''}-${Date.now().toString(36)}`, [target]);
 
   useEffect(() => {
     setLayers((ls) => switchTo(ls, target, () => ++keys.current));
@@ -131,7 +133,9 @@ export function ScreenTile({
             <img
               key={target}
               className={`screen-tile__still${stillOf === target ? ' screen-tile__still--shown' : ''}`}
-              src={snapshotUrl(camera.id)}
+              // One URL per switch: an earlier still of the same URL would be taken from the
+              // image cache at once (stale, and its load can race the switch's reset of stillOf).
+              src={`${snapshotUrl(camera.id)}?switch=${stillNonce}`}
               alt=""
               onLoad={() => setStillOf(camera.id)}
               onError={() => setStillOf(undefined)}
