@@ -1,6 +1,7 @@
 import type { CameraAssignment } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { CameraPull, type PullTools } from './CameraPull';
+import { ProbeCache } from './ProbeCache';
 import { SfuIngestClient } from './SfuIngestClient';
 
 /**
@@ -27,6 +28,8 @@ export interface GatewayOptions {
 export class CameraGateway {
   readonly #pulls = new Map<string, CameraPull>();
   readonly #client: SfuIngestClient;
+  /** Last good probe per camera, kept when its pull ends (an on-demand camera going idle). */
+  readonly probes = new ProbeCache();
   #reconcile: Promise<void> = Promise.resolve();
   #linkLost: NodeJS.Timeout | undefined;
   #closed = false;
@@ -91,7 +94,7 @@ export class CameraGateway {
         pull.confirm(cam.generation);
         continue;
       }
-      const fresh = new CameraPull(cam, this.#client, this.options.tools, this.options.logger);
+      const fresh = new CameraPull(cam, this.#client, this.options.tools, this.options.logger, undefined, this.probes);
       this.#pulls.set(cam.id, fresh);
       fresh.start();
     }

@@ -7,6 +7,7 @@ import { classifyFailure, type FailureContext } from './ffmpeg/failure';
 import { planPull, type PullPlan } from './ffmpeg/plan';
 import { probeCamera, probeSplitKeyframes, type StreamProbe } from './ffmpeg/probe';
 import { ProgressReader } from './ffmpeg/progress';
+import { ProbeCache } from './ProbeCache';
 import type { IngestClient } from './SfuIngestClient';
 
 /** A pull that ran this long was healthy: the next failure starts the backoff afresh. */
@@ -62,6 +63,8 @@ export class CameraPull {
   #probedAt = 0;
   #quickAudioFailures = 0;
   #audioDisabled = false;
+  /** The gateway-wide cache is consulted for the first attempt only. */
+  #cacheConsulted = false;
   /** The SFU ingest the running ffmpeg feeds (messages about it name it). */
   #generation: number | undefined;
   readonly #backoff: Backoff;
@@ -76,6 +79,8 @@ export class CameraPull {
     private readonly tools: PullTools,
     private readonly logger: Logger,
     backoff = new Backoff(),
+    /** The gateway's probes, kept across pulls (a pull of its own by default). */
+    private readonly probes = new ProbeCache(),
   ) {
     this.#backoff = backoff;
   }
@@ -106,9 +111,23 @@ export class CameraPull {
     let opened;
     let stage: FailureContext['stage'] = 'probe';
     const attemptAt = Date.now();
+    let fromCache = false;
     try {
       const now = Date.now();
-      if (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS) {
+      if (!this.#cacheConsulted) {
+        // A camera this gateway pulled before (an on-demand camera back from idle) starts
+        // from its last probe: no ffprobe, no wait for a keyframe to look at.
+        this.#cacheConsulted = true;
+        const cached = this.probes.get(cameraId, this.camera.url);
+        if (cached) {
+          this.probe = cached.probe;
+          this.#probedAt = now - cached.ageMs;
+          fromCache = true;
+          this.logger.debug({ cameraId, ageMs: cached.ageMs }, 'probe reused');
+        }
+      }
+      if (!fromCache && (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS)) {
+        this.logger.debug({ cameraId }, 'probing');
         const probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
         // Only H.264 that would pass through needs the (slower) look at its keyframes.
         if (probe.video?.codec === 'h264' && !probe.video.hasBFrames) {
@@ -116,7 +135,9 @@ export class CameraPull {
         }
         this.probe = probe;
         this.#probedAt = now;
+        this.probes.set(cameraId, this.camera.url, probe);
       }
+      if (!this.probe) throw new Error('no probe of the camera');
       plan = planPull(this.probe);
       // A camera whose audio ffmpeg cannot turn into Opus still shows its picture.
       if (this.#audioDisabled) plan = { ...plan, audio: false };
@@ -165,6 +186,13 @@ export class CameraPull {
         resolve();
         if (this.#stopped) return;
         const ran = Date.now() - startedAt;
+        const hadFrames = this.#lastFrameAt >= startedAt;
+        if (!hadFrames) {
+          // A plan that never gave a frame: the next attempt and the next pull probe afresh
+          // (a camera whose codec changed since its cached probe recovers on the retry).
+          this.probes.delete(cameraId);
+          if (fromCache) this.logger.info({ cameraId }, 'pull from a cached probe failed: probing again');
+        }
         if (ran >= HEALTHY_RUN_MS) this.#backoff.reset();
         this.#quickAudioFailures = plan.audio && ran < QUICK_FAILURE_MS && this.#lastFrameAt < startedAt ? this.#quickAudioFailures + 1 : 0;
         if (this.#quickAudioFailures >= AUDIO_GIVE_UP_AFTER && !this.#audioDisabled) {
@@ -173,7 +201,7 @@ export class CameraPull {
         }
         this.sfu.close(cameraId, point.generation).catch((err: unknown) => this.logger.warn({ err, cameraId }, 'closing the ingest failed'));
         const detail = lastError() || why;
-        this.#retry(classifyFailure(detail, { stage, hadFrames: this.#lastFrameAt >= startedAt, elapsedMs: ran }), detail, point.generation);
+        this.#retry(classifyFailure(detail, { stage, hadFrames, elapsedMs: ran }), detail, point.generation);
       };
       child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`, 'start'));
       child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`, 'pull'));
