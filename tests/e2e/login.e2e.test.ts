@@ -1,21 +1,11 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { ADMIN_PASSWORD, api, login, startStack, waitFor, type Stack } from '../support/stack';
+import { ADMIN_PASSWORD, api, freePort, login, startStack, waitFor, type Stack } from '../support/stack';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 // A township PC: the server generates its certificate from the county CA; Chromium trusts the
 // CA (as docs/tls.md tells a PC to), opens the wall over HTTPS, is sent to the login form, signs

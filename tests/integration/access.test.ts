@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { io } from 'socket.io-client';
 import type { Ack } from '@county/shared';
-import { api, browserSocket, login, startStack, waitFor, type Stack } from '../support/stack';
+import { addUsers, api, browserSocket, login, type Stack, startStack, waitFor } from '../support/stack';
 
 type Sock = ReturnType<typeof browserSocket>;
 const emit = (socket: Sock, event: string, payload: unknown) =>
@@ -48,10 +48,7 @@ describe('who may see and do what', () => {
       { username: 'wall-1', password: 'wall-pass-0001', role: 'display' },
       { username: 'op-li', password: 'operator-pass-1', role: 'operator' },
     ];
-    for (const u of users) {
-      expect((await admin('/api/users', u)).status).toBe(201);
-      tokens[u.username] = await login(stack.baseUrl, u.username, u.password);
-    }
+    Object.assign(tokens, await addUsers(stack.baseUrl, users));
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startRedis, type RedisServer } from '../support/redis';
-import { ADMIN_PASSWORD, GATEWAY_TOKEN, api, login, waitFor } from '../support/stack';
+import { ADMIN_PASSWORD, GATEWAY_TOKEN, api, freePort, login, waitFor } from '../support/stack';
 
 // The SFU as its own process (what `npm start` runs), on a Redis with an fsync'd append-only
 // file. A server SIGKILLed, or a Redis SIGKILLed, in the middle of a burst of several hundred
@@ -26,16 +25,6 @@ interface ServerProcess {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

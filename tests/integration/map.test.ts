@@ -1,5 +1,5 @@
 import { MAP_IMAGE_MAX_BYTES, type AuditPage, type SiteView, type Township } from '@county/shared';
-import { api, login, startStack, type Stack } from '../support/stack';
+import { addUsers, api, type Stack, startStack } from '../support/stack';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
 const SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><script>alert(1)</script><rect width="10" height="10"/></svg>';
@@ -31,10 +31,7 @@ describe('county map', () => {
       { username: 'wall-1', password: 'wall-pass-0001', role: 'display' },
       { username: 'longli-clerk', password: 'longli-pass-1', role: 'township', townshipId: 'longli' },
     ];
-    for (const u of users) {
-      expect((await admin('/api/users', u)).status).toBe(201);
-      tokens[u.username] = await login(stack.baseUrl, u.username, u.password);
-    }
+    Object.assign(tokens, await addUsers(stack.baseUrl, users));
   });
   afterAll(async () => {
     await stack?.stop();

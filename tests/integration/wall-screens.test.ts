@@ -1,5 +1,5 @@
 import type { Ack, AuditPage, Screen, WallPreset } from '@county/shared';
-import { api, browserSocket, login, startStack, type Stack } from '../support/stack';
+import { addUsers, api, browserSocket, type Stack, startStack } from '../support/stack';
 
 type Sock = ReturnType<typeof browserSocket>;
 const connected = (socket: Sock) =>
@@ -50,10 +50,7 @@ describe('wall screens and presets', () => {
       { username: 'wall-1', password: 'wall-pass-0001', role: 'display' },
       { username: 'op-li', password: 'operator-pass-1', role: 'operator' },
     ];
-    for (const u of users) {
-      expect((await admin('/api/users', u)).status).toBe(201);
-      tokens[u.username] = await login(stack.baseUrl, u.username, u.password);
-    }
+    Object.assign(tokens, await addUsers(stack.baseUrl, users));
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

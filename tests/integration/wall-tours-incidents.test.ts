@@ -1,5 +1,5 @@
 import type { AuditPage, Incident, Plan, Screen, Tour } from '@county/shared';
-import { api, browserSocket, login, startStack, waitFor, type Stack } from '../support/stack';
+import { addUsers, api, browserSocket, type Stack, startStack, waitFor } from '../support/stack';
 
 type Sock = ReturnType<typeof browserSocket>;
 const connected = (socket: Sock) =>
@@ -44,10 +44,7 @@ describe('wall tours, incidents and plans', () => {
       { username: 'wall-1', password: 'wall-pass-0001', role: 'display' },
       { username: 'op-li', password: 'operator-pass-1', role: 'operator' },
     ];
-    for (const u of users) {
-      expect((await admin('/api/users', u)).status).toBe(201);
-      tokens[u.username] = await login(stack.baseUrl, u.username, u.password);
-    }
+    Object.assign(tokens, await addUsers(stack.baseUrl, users));
     expect((await api(stack.baseUrl, 'PUT', '/api/screens/main', { name: '主屏', layout: '2x2', tiles: [] })).status).toBe(200);
     expect((await api(stack.baseUrl, 'PUT', '/api/screens/side', { name: '副屏', layout: '1', tiles: [] })).status).toBe(200);
     console_ = browserSocket(stack.baseUrl, tokens['op-li']);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { Writable } from 'node:stream';
@@ -195,4 +196,27 @@ export async function signedInPage(browser: Browser, baseUrl: string, user = { u
   ]);
   // Close it with page.context().close(): the context is the page's own.
   return context.newPage();
+}
+
+/** Creates each user as the stack's admin (201 or it throws) and signs them in: their tokens by username. */
+export async function addUsers(baseUrl: string, users: { username: string; password: string }[]): Promise<Record<string, string>> {
+  const tokens: Record<string, string> = {};
+  for (const u of users) {
+    const r = await api(baseUrl, 'POST', '/api/users', u);
+    if (r.status !== 201) throw new Error(`user ${u.username}: ${r.status} ${r.text}`);
+    tokens[u.username] = await login(baseUrl, u.username, u.password);
+  }
+  return tokens;
+}
+
+/** A TCP port free on 127.0.0.1 now (for a listener whose port must be known before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }

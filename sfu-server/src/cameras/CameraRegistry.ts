@@ -103,7 +103,7 @@ export class CameraRegistry extends EventEmitter<{
     await this.#checkAddresses(input);
     const townshipId = input.siteId ? (await this.sites.site(input.siteId)).townshipId : undefined;
     // Adds in flight count too: a burst of concurrent adds cannot pass the limit together.
-    if ((await this.store.list()).length + this.#adding >= this.maxCameras) {
+    if ((await this.store.count()) + this.#adding >= this.maxCameras) {
       throw new AppError('conflict', `camera limit reached (${this.maxCameras}; MAX_CAMERAS raises it)`);
     }
     // Every new camera is pulled at once (for at least CameraDemand's grace period), so its
