@@ -11,6 +11,8 @@ A mount may set its own keyframe interval, test pattern and burned-in label (val
 percent-encoded, so a label may hold spaces, "&" or Chinese):
     --mount '/slow=h264?gop=100'                                (frames)
     --mount '/bridge=h264?gop=15&pattern=smpte&title=%E5%8D%97%E9%97%A8 pano'
+and its own size and bitrate (kbit/s), e.g. a camera's main and sub stream:
+    --mount '/main=h264?size=1280x720&bitrate=2000' --mount '/sub=h264?size=640x360&bitrate=500'
 The label (pango, so CJK needs a CJK font: `fc-list :lang=zh`) sits top centre.
 
 With --onvif-port (0 picks a free port) it also serves a minimal ONVIF Device + Media service
@@ -205,7 +207,6 @@ def main():
     ap.add_argument("--onvif-user", help="require this WS-Security user on ONVIF requests")
     ap.add_argument("--onvif-password", default="")
     args = ap.parse_args()
-    width, height = (int(x) for x in args.size.split("x"))
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
@@ -218,15 +219,17 @@ def main():
     for mount in args.mount or ["/demo"]:
         mount, _, options = mount.partition("?")
         path, _, spec = mount.partition("=")
-        opts = {"gop": args.gop, "pattern": args.pattern, "title": None}
+        opts = {"gop": args.gop, "pattern": args.pattern, "title": None, "size": args.size, "bitrate": args.bitrate}
         for opt in filter(None, options.split("&")):
             key, _, value = opt.partition("=")
             if key not in opts:
                 ap.error(f"unknown mount option {key!r} (known: {', '.join(opts)})")
             value = urllib.parse.unquote(value)
-            opts[key] = int(value) if key == "gop" else value
+            opts[key] = int(value) if key in ("gop", "bitrate") else value
+        # A camera's main and sub stream are two mounts of one process: '/main?size=1280x720', '/sub?size=640x360'.
+        m_width, m_height = (int(x) for x in opts["size"].split("x"))
         factory = GstRtspServer.RTSPMediaFactory()
-        factory.set_launch(pipeline(spec or "h264", width, height, args.fps, opts["gop"], args.bitrate, args.profile, args.cbr,
+        factory.set_launch(pipeline(spec or "h264", m_width, m_height, args.fps, opts["gop"], opts["bitrate"], args.profile, args.cbr,
                                     opts["pattern"], opts["title"]))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
         if (spec or "").startswith("timecode"):
@@ -235,7 +238,7 @@ def main():
         mounts.add_factory(path, factory)
         token = path.strip("/").replace("/", "_") or "main"
         mount_of[token] = path
-        profiles.append((token, width, height, args.fps))
+        profiles.append((token, m_width, m_height, args.fps))
     if server.attach(None) == 0:
         print(f"cannot listen on {args.host}:{args.port}", file=sys.stderr)
         sys.exit(1)

@@ -9,6 +9,30 @@ export const CameraIdSchema = slugSchema('camera id');
 export type CameraId = z.infer<typeof CameraIdSchema>;
 
 /**
+ * A camera's streams: `main` (full resolution) and, when the camera has a `subUrl`, `sub`
+ * (<= 640x360, for small wall tiles).
+ */
+export const CAMERA_STREAMS = ['main', 'sub'] as const;
+export const CameraStreamSchema = z.enum(CAMERA_STREAMS);
+export type CameraStream = z.infer<typeof CameraStreamSchema>;
+
+/**
+ * One pulled stream inside the SFU and between SFU and gateways: the camera id for its main
+ * stream, `<camera id>~sub` for its sub stream (`~` is never in a camera id: no collision).
+ */
+export const FeedIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}(~sub)?$/, 'feed id: a camera id, or a camera id and "~sub"');
+export type FeedId = z.infer<typeof FeedIdSchema>;
+
+const SUB_SUFFIX = '~sub';
+export const feedId = (cameraId: string, stream: CameraStream = 'main'): FeedId =>
+  stream === 'sub' ? `${cameraId}${SUB_SUFFIX}` : cameraId;
+export function parseFeedId(id: string): { cameraId: CameraId; stream: CameraStream } {
+  return id.endsWith(SUB_SUFFIX) ? { cameraId: id.slice(0, -SUB_SUFFIX.length), stream: 'sub' } : { cameraId: id, stream: 'main' };
+}
+
+/**
  * An RTSP address. It reaches ffmpeg as one argv element (never a shell) and must parse as a
  * URL, so it can neither inject options nor smuggle a second input. It may hold credentials:
  * it is a secret and never leaves the server (see redactUrl).
@@ -94,6 +118,8 @@ export const CameraInputSchema = z.strictObject({
   id: CameraIdSchema,
   name: CameraNameSchema,
   url: CameraUrlSchema,
+  /** The camera's sub stream (<= 640x360), a secret like `url`: small wall tiles play it. */
+  subUrl: CameraUrlSchema.optional(),
   siteId: slugSchema('site id').optional(),
   kind: StreamKindSchema.default('main'),
   pull: PullModeSchema.default('on-demand'),
@@ -125,7 +151,16 @@ export interface CameraHealth {
   restarts: number;
 }
 
-/** What browsers and API clients see of a camera: never its URL. */
+/** A camera's sub stream as browsers see it: pulled on demand, its own state and health. */
+export interface CameraSubView {
+  active: boolean;
+  status: CameraStatus;
+  statusReason?: string;
+  statusSince: string;
+  health?: CameraHealth;
+}
+
+/** What browsers and API clients see of a camera: never its URLs. */
 export interface CameraView {
   id: CameraId;
   name: string;
@@ -139,6 +174,9 @@ export interface CameraView {
   record: boolean;
   /** The camera has ONVIF PTZ presets (its ONVIF address and login stay on the server). */
   ptz: boolean;
+  /** The camera has a sub stream (`sub` says how it is); status and health are the main stream's. */
+  hasSub: boolean;
+  sub?: CameraSubView;
   health?: CameraHealth;
   status: CameraStatus;
   /** Why a camera is offline, with any credentials removed. */

@@ -15,7 +15,17 @@ import type {
   RtpCapabilities,
   RtpParameters,
 } from 'mediasoup-client/types';
-import { CameraIdSchema, slugSchema, type CameraHealth, type CameraId, type CameraView } from './camera';
+import {
+  CameraIdSchema,
+  CameraStreamSchema,
+  FeedIdSchema,
+  slugSchema,
+  type CameraHealth,
+  type CameraId,
+  type CameraStream,
+  type CameraView,
+  type FeedId,
+} from './camera';
 import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
 import type { Screen } from './wall';
@@ -47,10 +57,18 @@ export const ConsumeCameraRequestSchema = z.strictObject({
   transportId: IdSchema,
   cameraId: CameraIdSchema,
   kind: z.enum(['video', 'audio']).default('video'),
+  /** Which of the camera's streams (`sub` only for a camera with a sub stream). */
+  stream: CameraStreamSchema.default('main'),
   rtpCapabilities: RtpCapabilitiesSchema,
 });
-/** The cameras this browser shows now (replaces its previous set); on-demand cameras are pulled while watched. */
-export const WatchCamerasRequestSchema = z.strictObject({ cameraIds: z.array(CameraIdSchema).max(256) });
+/**
+ * The cameras this browser shows now (replaces its previous set); on-demand cameras are pulled
+ * while watched. `cameraIds`: their main streams; `subCameraIds`: cameras whose sub stream it shows.
+ */
+export const WatchCamerasRequestSchema = z.strictObject({
+  cameraIds: z.array(CameraIdSchema).max(256),
+  subCameraIds: z.array(CameraIdSchema).max(256).optional(),
+});
 export const ConsumerRequestSchema = z.strictObject({ consumerId: IdSchema });
 
 export type JoinRoomRequest = z.infer<typeof JoinRoomRequestSchema>;
@@ -60,6 +78,7 @@ export type ConsumeCameraRequest = {
   transportId: string;
   cameraId: CameraId;
   kind?: MediaKind;
+  stream?: CameraStream;
   rtpCapabilities: RtpCapabilities;
 };
 export type WatchCamerasRequest = z.infer<typeof WatchCamerasRequestSchema>;
@@ -95,8 +114,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   /** A camera was added or changed status. */
   'camera:updated': (camera: CameraView) => void;
-  /** Health of every active camera, every few seconds. */
-  'camera:health': (batch: { id: CameraId; health: CameraHealth }[]) => void;
+  /** Health of every active camera, every few seconds; `stream: 'sub'`: of its sub stream (CameraView.sub). */
+  'camera:health': (batch: { id: CameraId; stream?: CameraStream; health: CameraHealth }[]) => void;
   'camera:removed': (msg: { id: CameraId }) => void;
   /** The server closed a consumer (its camera went away); the client drops it. */
   'consumer:closed': (msg: { consumerId: string }) => void;
@@ -124,13 +143,14 @@ export const IngestGenerationSchema = z.number().int().positive().max(Number.MAX
  * feeds another one (the SFU restarted, or dropped it while the gateway was away) restarts it.
  */
 export interface CameraAssignment {
-  id: CameraId;
+  /** The feed: a camera id, or `<camera id>~sub` for its sub stream (gateways treat it as opaque). */
+  id: FeedId;
   url: string;
   generation?: number;
 }
 
 /** Names one ingest of a camera: a late close of an old ingest cannot close the new one. */
-export const IngestRefSchema = z.strictObject({ cameraId: CameraIdSchema, generation: IngestGenerationSchema });
+export const IngestRefSchema = z.strictObject({ cameraId: FeedIdSchema, generation: IngestGenerationSchema });
 export type IngestRef = z.infer<typeof IngestRefSchema>;
 export const CameraRefSchema = z.strictObject({ cameraId: CameraIdSchema });
 export type CameraRef = z.infer<typeof CameraRefSchema>;
@@ -145,7 +165,7 @@ export const RtpSourceSchema = z.strictObject({ rtpPort: UdpPortSchema, rtcpPort
 export type RtpSource = z.infer<typeof RtpSourceSchema>;
 /** `audio` present: the camera sends audio and the gateway will send it as Opus from these ports. */
 export const OpenIngestRequestSchema = z.strictObject({
-  cameraId: CameraIdSchema,
+  cameraId: FeedIdSchema,
   video: RtpSourceSchema,
   audio: RtpSourceSchema.optional(),
 });
@@ -162,7 +182,7 @@ export interface RtpEndpoint {
 
 /** One camera's ingest: H.264 video, and Opus audio when the camera has audio. */
 export interface IngestPoint {
-  cameraId: CameraId;
+  cameraId: FeedId;
   generation: number;
   video: RtpEndpoint;
   audio?: RtpEndpoint;
@@ -170,7 +190,7 @@ export interface IngestPoint {
 
 /** What the gateway knows of a camera's stream (the SFU adds bitrate and keyframe age). */
 export const IngestHealthReportSchema = z.strictObject({
-  cameraId: CameraIdSchema,
+  cameraId: FeedIdSchema,
   codec: z.string().max(32).optional(),
   profile: z.string().max(64).optional(),
   width: z.number().int().min(0).max(16384).optional(),
@@ -185,7 +205,7 @@ export type IngestHealthReport = z.infer<typeof IngestHealthReportSchema>;
 
 /** `generation`: the ingest the report is about (none before one was opened); an older one's report is ignored. */
 export const IngestStateReportSchema = z.strictObject({
-  cameraId: CameraIdSchema,
+  cameraId: FeedIdSchema,
   state: z.enum(['connecting', 'offline']),
   reason: z.string().max(500).optional(),
   generation: IngestGenerationSchema.optional(),

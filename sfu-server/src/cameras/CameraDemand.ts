@@ -1,10 +1,10 @@
-import { AppError } from '@county/shared';
+import { AppError, feedId } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { CameraFeeds } from './CameraFeeds';
 import type { CameraRegistry } from './CameraRegistry';
 
 /**
- * Who needs each camera pulled. A camera is active while it is `always`, while anything
+ * Who needs each feed (a camera's main or sub stream, by feed id) pulled. A camera is active while it is `always`, while anything
  * holds it (a browser showing it; later recordings, HLS viewers, snapshots), and for a grace
  * period after the last holder lets go, so flipping between wall layouts does not restart
  * pulls. A new camera is active for one grace period, so its state is known at once.
@@ -30,15 +30,17 @@ export class CameraDemand {
     });
     registry.on('removed', (id) => {
       this.#always.delete(id);
-      this.#holders.delete(id);
-      clearTimeout(this.#grace.get(id));
-      this.#grace.delete(id);
+      for (const feed of [id, feedId(id, 'sub')]) {
+        this.#holders.delete(feed);
+        clearTimeout(this.#grace.get(feed));
+        this.#grace.delete(feed);
+      }
     });
   }
 
-  /** `holder` needs `cameraId` pulled (idempotent). Unknown cameras are ignored. */
+  /** `holder` needs `cameraId` (a feed id) pulled (idempotent). Unknown feeds are ignored. */
   async hold(cameraId: string, holder: string): Promise<void> {
-    if (!(await this.registry.exists(cameraId))) return;
+    if (!(await this.registry.feedExists(cameraId))) return;
     // Checked after the await and claimed in the same synchronous step: concurrent holds
     // cannot pass the limit together.
     this.#assertRoom(this.#heldAfter(undefined, new Set(), [cameraId]));
@@ -60,7 +62,7 @@ export class CameraDemand {
   async holdOnly(holder: string, cameraIds: string[]): Promise<void> {
     const wanted = new Set(cameraIds);
     const known: string[] = [];
-    for (const id of wanted) if (await this.registry.exists(id)) known.push(id);
+    for (const id of wanted) if (await this.registry.feedExists(id)) known.push(id);
     // After the awaits: check, then release and claim without yielding.
     this.#assertRoom(this.#heldAfter(holder, wanted, known));
     for (const [id, set] of this.#holders) if (set.has(holder) && !wanted.has(id)) this.release(id, holder);
@@ -142,10 +144,10 @@ export class CameraDemand {
   async #graceOver(cameraId: string): Promise<void> {
     this.#grace.delete(cameraId);
     if (this.#holders.has(cameraId) || this.#always.has(cameraId)) return;
-    const view = await this.registry.get(cameraId).catch(() => undefined);
-    if (!view || this.#holders.has(cameraId) || this.#grace.has(cameraId)) return; // claimed meanwhile
+    const status = await this.registry.feedStatus(cameraId).catch(() => undefined);
+    if (!status || this.#holders.has(cameraId) || this.#grace.has(cameraId)) return; // claimed meanwhile
     // Not idle before its state is known: a new camera shows online or offline first.
-    if (view.status === 'connecting') return this.#armGrace(cameraId);
+    if (status === 'connecting') return this.#armGrace(cameraId);
     this.logger.info({ cameraId }, 'nobody watches: pull stops');
     await this.#stop(cameraId);
   }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
-import { AppError, type IngestPoint, type RtpSource } from '@county/shared';
+import { AppError, feedId, type IngestPoint, type RtpSource } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { WorkerPool } from '../media/WorkerPool';
 import { expectedSourceIp, reachable, RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
@@ -46,8 +46,9 @@ export class CameraFeed {
 }
 
 /**
- * Binds cameras to media: one CameraFeed (plain transports + producers) per live camera,
- * however many viewers. A camera goes `online` when its first video RTP reaches the producer.
+ * Binds cameras to media: one CameraFeed (plain transports + producers) per live feed (a
+ * camera's main or sub stream, by feed id), however many viewers. A feed goes `online` when
+ * its first video RTP reaches the producer.
  */
 export class CameraFeeds extends EventEmitter<{
   lost: [cameraId: string, generation: number, reason: string];
@@ -68,12 +69,15 @@ export class CameraFeeds extends EventEmitter<{
     private readonly logger: Logger,
   ) {
     super();
-    registry.on('removed', (id) => this.close(id));
+    registry.on('removed', (id) => {
+      this.close(id);
+      this.close(feedId(id, 'sub'));
+    });
   }
 
   /** A fresh ingest (a new generation) for a camera; any previous one (and its consumers) closes. */
   async open(cameraId: string, source: FeedSource): Promise<IngestPoint> {
-    if (!(await this.registry.exists(cameraId))) throw new AppError('not_found', `camera ${cameraId} not found`);
+    if (!(await this.registry.feedExists(cameraId))) throw new AppError('not_found', `camera ${cameraId} not found`);
     const ip = expectedSourceIp(source.peerIp, this.options);
     if (!reachable(ip, this.options.listenIp)) {
       throw new AppError('unavailable', `gateway at ${ip} cannot send to the ingest address ${this.options.listenIp} (INGEST_LISTEN_IP: other IP version)`);
@@ -93,7 +97,7 @@ export class CameraFeeds extends EventEmitter<{
       this.lose(cameraId, 'media worker restarted', generation),
     );
     // The camera may have been removed or reopened while we awaited.
-    if (!(await this.registry.exists(cameraId)) || this.#feeds.has(cameraId)) {
+    if (!(await this.registry.feedExists(cameraId)) || this.#feeds.has(cameraId)) {
       feed.close();
       throw new AppError('conflict', `camera ${cameraId} changed while opening`);
     }

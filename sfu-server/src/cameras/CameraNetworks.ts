@@ -51,7 +51,7 @@ export class CameraNetworks {
    * address it resolves to must be inside: the gateway resolves the name again when it pulls
    * (a name could point elsewhere by then), so the county should give cameras as IP addresses.
    */
-  async check(url: string, what: 'camera url' | 'onvif url', code: ErrorCode = 'bad_request'): Promise<void> {
+  async check(url: string, what: 'camera url' | 'camera sub url' | 'onvif url', code: ErrorCode = 'bad_request'): Promise<void> {
     let host: string;
     try {
       host = new URL(url).hostname.replace(/^\[|\]$/g, '');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CameraHealth, IngestHealthReport } from '@county/shared';
+import { feedId, type CameraHealth, type IngestHealthReport } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { CameraFeeds } from './CameraFeeds';
 import type { CameraRegistry } from './CameraRegistry';
@@ -36,7 +36,10 @@ export class HealthMonitor extends EventEmitter<{ health: [{ id: string; health:
       this.#tick().catch((err: unknown) => options.logger?.error({ err }, 'camera health check failed'));
     }, options.intervalMs);
     this.#timer.unref();
-    registry.on('removed', (id) => this.#forget(id));
+    registry.on('removed', (id) => {
+      this.#forget(id);
+      this.#forget(feedId(id, 'sub'));
+    });
   }
 
   gatewayReport(report: IngestHealthReport): void {

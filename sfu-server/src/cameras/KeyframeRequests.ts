@@ -1,4 +1,4 @@
-import { AppError } from '@county/shared';
+import { AppError, parseFeedId } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { CameraFeeds } from './CameraFeeds';
 import type { CameraRegistry } from './CameraRegistry';
@@ -52,7 +52,8 @@ export class KeyframeRequests {
     options: Partial<KeyframeRequestOptions> = {},
   ) {
     this.#options = { ...DEFAULTS, ...options };
-    feeds.on('keyframeWanted', (id) => this.want(id));
+    // ONVIF asks the camera's default profile, its main stream: a sub stream waits for its GOP.
+    feeds.on('keyframeWanted', (id) => parseFeedId(id).stream === 'main' && this.want(id));
     feeds.on('keyframe', (id) => {
       const s = this.#cameras.get(id);
       if (s) s.lastKeyframeAt = Date.now();

@@ -3,6 +3,8 @@ import {
   AppError,
   CameraIdSchema,
   CameraInputSchema,
+  CameraStreamSchema,
+  feedId,
   PtzGotoSchema,
   PtzSaveSchema,
   RecordingToggleSchema,
@@ -82,10 +84,13 @@ export function cameraRoutes(deps: Deps): express.Router {
   router.get(
     '/cameras/:id/snapshot.jpg',
     route(async (req, res) => {
-      const { id } = await camera(req, principal(res), 'cameras:view');
+      const { id, hasSub } = await camera(req, principal(res), 'cameras:view');
       // The newest cached keyframe at once (X-Still-Age-Ms: how old); `?fresh=1` waits for a live frame.
       const fresh = req.query.fresh === '1' || req.query.fresh === 'true';
-      const still = await deps.snapshots.still(id, { fresh });
+      // `?stream=sub`: from the sub stream, so a small tile's still does not start the main stream's pull.
+      const stream = parse(CameraStreamSchema.default('main'), req.query.stream);
+      if (stream === 'sub' && !hasSub) throw new AppError('bad_request', `camera ${id} has no sub stream`);
+      const still = await deps.snapshots.still(feedId(id, stream), { fresh });
       if (still.ageMs !== undefined) res.set('X-Still-Age-Ms', String(still.ageMs));
       res.type('image/jpeg').set('Cache-Control', 'no-store').send(still.jpeg);
     }),

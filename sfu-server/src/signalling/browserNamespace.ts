@@ -7,6 +7,8 @@ import {
   JoinRoomRequestSchema,
   WatchCamerasRequestSchema,
   AppError,
+  feedId,
+  parseFeedId,
   roomKind,
   type CameraView,
   type ClientToServerEvents,
@@ -73,9 +75,12 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     placeOf.delete(id);
   });
   deps.health.on('health', (batch) => {
-    const byRoom = new Map<string, typeof batch>();
-    for (const entry of batch) {
-      for (const room of audienceOf(placeOf.get(entry.id) ?? {})) {
+    const byRoom = new Map<string, { id: string; stream?: 'sub'; health: (typeof batch)[number]['health'] }[]>();
+    for (const { id, health } of batch) {
+      // Health comes per feed; browsers get it per camera, a sub stream's marked as such.
+      const { cameraId, stream } = parseFeedId(id);
+      const entry = stream === 'sub' ? { id: cameraId, stream, health } : { id: cameraId, health };
+      for (const room of audienceOf(placeOf.get(cameraId) ?? {})) {
         let list = byRoom.get(room);
         if (!list) byRoom.set(room, (list = []));
         list.push(entry);
@@ -147,21 +152,25 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     });
 
     onRequest(socket, 'camera:consume', ConsumeCameraRequestSchema, log, async (req) => {
-      authorize(principal, 'cameras:view', cameraResource(await registry.get(req.cameraId)));
+      const camera = await registry.get(req.cameraId);
+      authorize(principal, 'cameras:view', cameraResource(camera));
+      if (req.stream === 'sub' && !camera.hasSub) throw new AppError('bad_request', `camera ${req.cameraId} has no sub stream`);
       const { peer } = session();
-      const { producer, router } = feeds.producerOf(req.cameraId, req.kind);
+      const { producer, router } = feeds.producerOf(feedId(req.cameraId, req.stream), req.kind);
       return peer.consume(req.transportId, producer, router, req.rtpCapabilities as RtpCapabilities);
     });
 
-    onRequest(socket, 'camera:watch', WatchCamerasRequestSchema, log, async ({ cameraIds }) => {
+    onRequest(socket, 'camera:watch', WatchCamerasRequestSchema, log, async ({ cameraIds, subCameraIds = [] }) => {
       authorize(principal, 'cameras:view');
       // A camera removed meanwhile is skipped (a wall's list can be a moment old); one out of scope refuses the lot.
-      for (const id of new Set(cameraIds)) {
+      for (const id of new Set([...cameraIds, ...subCameraIds])) {
         const camera = await registry.get(id).catch(() => undefined);
         if (camera) authorize(principal, 'cameras:view', cameraResource(camera));
       }
       // One socket's watch sets apply in the order they were sent (holdOnly awaits): the last one wins.
-      const applied = watching.then(() => (socket.connected ? demand.holdOnly(socket.id, cameraIds) : undefined));
+      // Feeds: a sub stream of a camera without one is skipped like a removed camera.
+      const feedIds = [...cameraIds, ...subCameraIds.map((id) => feedId(id, 'sub'))];
+      const applied = watching.then(() => (socket.connected ? demand.holdOnly(socket.id, feedIds) : undefined));
       watching = applied.catch(() => undefined);
       await applied;
       return null;
