@@ -65,8 +65,10 @@ export class SfuIngestClient implements IngestClient {
   async open(cameraId: string, audio: boolean): Promise<OpenedIngest> {
     // Not buffered for later: an ingest opened after we gave up waiting would feed nobody.
     if (!this.socket.connected) throw new AppError('unavailable', 'not connected to the SFU');
-    const source: IngestSource = { video: await this.#ports.pair() };
-    if (audio) source.audio = await this.#ports.pair();
+    // Video and audio leave from one port, to one port of the SFU.
+    const port = await this.#ports.source();
+    const source: IngestSource = { video: port };
+    if (audio) source.audio = port;
     const point = unwrap<IngestPoint>(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck('ingest:open', { cameraId, ...source }));
     return { point, source };
   }

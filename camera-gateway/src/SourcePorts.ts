@@ -18,17 +18,21 @@ function freeUdpPort(): Promise<number> {
 }
 
 /**
- * The UDP ports a pull's ffmpeg sends RTP and RTCP from. The SFU takes a stream only from
- * the ports the gateway declared when opening the ingest, so they are chosen before ffmpeg
- * starts: the kernel names a free port, it is released, and ffmpeg binds it. Should another
- * program take it in between, ffmpeg fails to bind and the pull retries with new ports.
+ * The one UDP port a pull's ffmpeg sends everything from: video and audio RTP and their
+ * RTCP (each of its RTP outputs binds it with SO_REUSEADDR), to the one port the SFU gives
+ * the camera. The SFU takes a camera's media only from the port the gateway declared when
+ * opening the ingest, so it is chosen before ffmpeg starts: the kernel names a free port, it
+ * is released, and ffmpeg binds it. Should another program take it in between, ffmpeg fails
+ * to bind and the pull retries with a new port.
  */
 export class SourcePorts {
   /** port -> held until */
   readonly #held = new Map<number, number>();
 
-  async pair(): Promise<RtpSource> {
-    return { rtpPort: await this.#one(), rtcpPort: await this.#one() };
+  /** One port, declared as RTP and RTCP port of every stream of the camera. */
+  async source(): Promise<RtpSource> {
+    const port = await this.#one();
+    return { rtpPort: port, rtcpPort: port };
   }
 
   async #one(): Promise<number> {

@@ -12,23 +12,23 @@ import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 const point: IngestPoint = {
   cameraId: 'c1',
   generation: 7,
-  video: { ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40003, payloadType: 96, ssrc: 1234 },
-  audio: { ip: '127.0.0.1', rtpPort: 40004, rtcpPort: 40005, payloadType: 100, ssrc: 5678 },
+  video: { ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40002, payloadType: 96, ssrc: 1234 },
+  audio: { ip: '127.0.0.1', rtpPort: 40002, rtcpPort: 40002, payloadType: 100, ssrc: 5678 },
 };
-const from = { video: { rtpPort: 50002, rtcpPort: 50003 }, audio: { rtpPort: 50004, rtcpPort: 50005 } };
+const from = { video: { rtpPort: 50002, rtcpPort: 50002 }, audio: { rtpPort: 50002, rtcpPort: 50002 } };
 const copy: PullPlan = { video: { mode: 'copy' }, audio: false };
 
 describe('pullArgs', () => {
   const after = (args: string[], flag: string, from = 0) => args[args.indexOf(flag, from) + 1];
 
-  it('pulls over TCP, copies H.264 and sends RTP with the SFU-given ssrc, payload type and RTCP port', () => {
+  it('pulls over TCP, copies H.264 and sends RTP and RTCP from one port with the SFU-given ssrc and payload type', () => {
     const args = pullArgs('rtsp://u:p@cam/x', copy, point, from);
     expect(after(args, '-rtsp_transport')).toBe('tcp');
     expect(after(args, '-i')).toBe('rtsp://u:p@cam/x');
     expect(after(args, '-c:v')).toBe('copy');
     expect(after(args, '-ssrc')).toBe('1234');
     expect(after(args, '-payload_type')).toBe('96');
-    expect(args.at(-1)).toBe('rtp://127.0.0.1:40002?rtcpport=40003&localrtpport=50002&localrtcpport=50003&pkt_size=1200');
+    expect(args.at(-1)).toBe('udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200');
     expect(args).not.toContain('0:a:0');
   });
 
@@ -39,7 +39,11 @@ describe('pullArgs', () => {
     expect(after(args, '-bf')).toBe('0');
     expect(after(args, '-g')).toBe('15');
     expect(after(args, '-c:a')).toBe('libopus');
-    expect(args.at(-1)).toBe('rtp://127.0.0.1:40004?rtcpport=40005&localrtpport=50004&localrtcpport=50005&pkt_size=1200');
+    // Audio leaves from the video's port to the same SFU port: one port per camera.
+    expect(args.filter((a) => a.startsWith('udp://'))).toEqual([
+      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200',
+      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200',
+    ]);
     expect(after(args, '-ssrc', args.indexOf('-c:a'))).toBe('5678');
   });
 
@@ -51,7 +55,7 @@ describe('pullArgs', () => {
   });
 
   it('brackets an IPv6 ingest address', () => {
-    expect(pullArgs('rtsp://cam/x', copy, { ...point, video: { ...point.video, ip: '::1' } }, from).at(-1)).toMatch(/^rtp:\/\/\[::1\]:40002\?/);
+    expect(pullArgs('rtsp://cam/x', copy, { ...point, video: { ...point.video, ip: '::1' } }, from).at(-1)).toMatch(/^udp:\/\/\[::1\]:40002\?/);
   });
 });
 

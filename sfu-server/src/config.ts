@@ -18,11 +18,17 @@ const EnvSchema = z
     /** WebRTC (browsers): bound to loopback unless the operator opens it to the LAN. */
     RTC_LISTEN_IP: ip.default('127.0.0.1'),
     RTC_ANNOUNCED_IP: ip.optional(),
+    /** `on`: browsers reach worker i on WEBRTC_PORT + i (UDP and TCP); `off`: a port per transport from RTC_MIN_PORT..RTC_MAX_PORT. */
+    WEBRTC_SERVER: z.enum(['on', 'off']).default('on'),
+    WEBRTC_PORT: port.default(44444),
+    /** Ports workers take for transports without a fixed port: loopback pipes and taps, and browsers when WEBRTC_SERVER=off. */
     RTC_MIN_PORT: port.default(40000),
     RTC_MAX_PORT: port.default(40999),
-    /** Where gateways send RTP (plain transports). */
+    /** Where gateways send RTP (plain transports), one port per camera stream from the ingest range. */
     INGEST_LISTEN_IP: ip.default('127.0.0.1'),
     INGEST_ANNOUNCED_IP: ip.optional(),
+    INGEST_MIN_PORT: port.default(41000),
+    INGEST_MAX_PORT: port.default(42999),
     MAX_CAMERAS: z.coerce.number().int().min(1).max(100_000).default(1000),
     /** An on-demand camera keeps being pulled this long after its last viewer leaves. */
     ON_DEMAND_GRACE_S: z.coerce.number().min(0).max(3600).default(60),
@@ -70,10 +76,63 @@ const EnvSchema = z
     TOUR_MIN_DWELL_S: z.coerce.number().int().min(1).max(3600).default(5),
   })
   .refine((c) => c.RTC_MIN_PORT <= c.RTC_MAX_PORT, { message: 'RTC_MIN_PORT must be <= RTC_MAX_PORT' })
+  .superRefine((c, ctx) => {
+    for (const message of portPlanProblems(c)) ctx.addIssue({ code: 'custom', message });
+  })
   .refine((c) => !c.TLS_CERT === !c.TLS_KEY, { message: 'TLS_CERT and TLS_KEY go together' })
   .refine((c) => c.TLS !== 'off' || isLoopback(c.HOST), {
     message: 'HOST is not a loopback address: refusing to serve without TLS (set TLS=auto, or TLS_CERT/TLS_KEY)',
   });
+
+/**
+ * Ingest ports one camera can hold at once: its main and its sub stream, each one UDP port
+ * (video and audio, RTP and RTCP, on one plain transport).
+ */
+export const INGEST_PORTS_PER_CAMERA = 2;
+
+interface PortPlan {
+  WEBRTC_SERVER: 'on' | 'off';
+  WEBRTC_PORT: number;
+  MEDIASOUP_WORKERS: number;
+  RTC_MIN_PORT: number;
+  RTC_MAX_PORT: number;
+  INGEST_MIN_PORT: number;
+  INGEST_MAX_PORT: number;
+  MAX_CAMERAS: number;
+}
+
+/**
+ * What is wrong with the port ranges, each naming its variables: MAX_CAMERAS cameras must
+ * fit in the ingest range, and the WebRTC ports, the ingest range and the RTC range must not
+ * overlap (a worker could take a port a camera or a restarted worker's WebRTC server needs).
+ */
+export function portPlanProblems(c: PortPlan): string[] {
+  const problems: string[] = [];
+  const overlap = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
+  const ingest: [number, number] = [c.INGEST_MIN_PORT, c.INGEST_MAX_PORT];
+  const rtc: [number, number] = [c.RTC_MIN_PORT, c.RTC_MAX_PORT];
+  if (c.INGEST_MIN_PORT > c.INGEST_MAX_PORT) return ['INGEST_MIN_PORT must be <= INGEST_MAX_PORT'];
+  const size = c.INGEST_MAX_PORT - c.INGEST_MIN_PORT + 1;
+  const needed = c.MAX_CAMERAS * INGEST_PORTS_PER_CAMERA;
+  if (size < needed) {
+    problems.push(
+      `INGEST_MIN_PORT..INGEST_MAX_PORT (${c.INGEST_MIN_PORT}-${c.INGEST_MAX_PORT}) holds ${size} ports; ` +
+        `MAX_CAMERAS=${c.MAX_CAMERAS} needs ${needed} (${INGEST_PORTS_PER_CAMERA} per camera: main and sub stream, one UDP port each): ` +
+        `widen the range or lower MAX_CAMERAS`,
+    );
+  }
+  if (overlap(ingest, rtc)) {
+    problems.push(`INGEST_MIN_PORT..INGEST_MAX_PORT (${ingest.join('-')}) overlaps RTC_MIN_PORT..RTC_MAX_PORT (${rtc.join('-')})`);
+  }
+  if (c.WEBRTC_SERVER === 'on') {
+    const webRtc: [number, number] = [c.WEBRTC_PORT, c.WEBRTC_PORT + c.MEDIASOUP_WORKERS - 1];
+    const what = `WEBRTC_PORT..WEBRTC_PORT+MEDIASOUP_WORKERS-1 (${webRtc.join('-')})`;
+    if (webRtc[1] > 65535) problems.push(`${what} goes past port 65535`);
+    if (overlap(webRtc, ingest)) problems.push(`${what} overlaps INGEST_MIN_PORT..INGEST_MAX_PORT (${ingest.join('-')})`);
+    if (overlap(webRtc, rtc)) problems.push(`${what} overlaps RTC_MIN_PORT..RTC_MAX_PORT (${rtc.join('-')})`);
+  }
+  return problems;
+}
 
 export function isLoopback(host: string): boolean {
   return host === '::1' || host.startsWith('127.');

@@ -31,6 +31,7 @@ import { MeetingStore } from './meetings/MeetingStore';
 import { connectRedis } from './store/redis';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
 import { WorkerPool } from './media/WorkerPool';
+import { PortRange } from './media/PortRange';
 import { Rooms } from './rooms/Rooms';
 import { attachBrowserNamespace } from './signalling/browserNamespace';
 import { attachIngestNamespace } from './signalling/ingestNamespace';
@@ -75,9 +76,13 @@ export class SfuServer {
     let pool: WorkerPool;
     try {
       pool = await WorkerPool.create({
-      workers: config.MEDIASOUP_WORKERS,
-      rtcMinPort: config.RTC_MIN_PORT,
-      rtcMaxPort: config.RTC_MAX_PORT,
+        workers: config.MEDIASOUP_WORKERS,
+        rtcMinPort: config.RTC_MIN_PORT,
+        rtcMaxPort: config.RTC_MAX_PORT,
+        webRtcServer:
+          config.WEBRTC_SERVER === 'on'
+            ? { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP, port: config.WEBRTC_PORT }
+            : undefined,
         logger,
       });
     } catch (err) {
@@ -99,7 +104,11 @@ export class SfuServer {
       const feeds = new CameraFeeds(
         registry,
         pool,
-        { listenIp: config.INGEST_LISTEN_IP, announcedIp: config.INGEST_ANNOUNCED_IP },
+        {
+          listenIp: config.INGEST_LISTEN_IP,
+          announcedIp: config.INGEST_ANNOUNCED_IP,
+          ports: new PortRange(config.INGEST_MIN_PORT, config.INGEST_MAX_PORT, 'INGEST_MIN_PORT..INGEST_MAX_PORT'),
+        },
         logger,
       );
       const demand = new CameraDemand(registry, feeds, config.ON_DEMAND_GRACE_S * 1000, logger, config.MAX_ON_DEMAND_PULLS);

@@ -50,7 +50,7 @@ describe('ingest generations', () => {
   });
 
   const open = async (): Promise<{ point: IngestPoint; video: RtpSource }> => {
-    const video = await ports.pair();
+    const video = await ports.source();
     return { point: data(await gateway.timeout(5000).emitWithAck('ingest:open', { cameraId: 'gen', video })), video };
   };
   const bytes = async () => {

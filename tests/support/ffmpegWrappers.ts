@@ -24,9 +24,9 @@ function wrapper(name: string, body: string, extra: Record<string, string> = {})
   return { tools: { ffmpegPath: script, ffprobePath: real.ffprobePath }, dir };
 }
 
-// Sends a few RTP-looking packets (V=2, PT 96, a random SSRC) to the RTP port and an
-// RTCP-looking one to the RTCP port, from 127.0.0.2 (another host on the LAN) and from
-// another port of 127.0.0.1, then appends "sent <rtpPort>" to DIR/junk.log.
+// Sends a few RTP-looking packets (V=2, PT 96, a random SSRC) and an RTCP-looking one to
+// the ingest port (RTCP is muxed), from 127.0.0.2 (another host on the LAN) and from another
+// port of 127.0.0.1, then appends "sent <port>" to DIR/junk.log.
 const JUNK_SENDER = `
 const dgram = require('node:dgram');
 const fs = require('node:fs');
@@ -53,8 +53,8 @@ export function junkFirstFfmpeg(): WrappedFfmpeg {
   return wrapper(
     'junk',
     `for a in "$@"; do
-  if [[ $a =~ ^rtp://127\\.0\\.0\\.1:([0-9]+)\\?rtcpport=([0-9]+) ]]; then
-    "$NODE" "$DIR/junk.js" "\${BASH_REMATCH[1]}" "\${BASH_REMATCH[2]}" "$DIR/junk.log"
+  if [[ $a =~ ^udp://127\\.0\\.0\\.1:([0-9]+)\\? ]]; then
+    "$NODE" "$DIR/junk.js" "\${BASH_REMATCH[1]}" "\${BASH_REMATCH[1]}" "$DIR/junk.log"
   fi
 done
 exec "$FFMPEG" "$@"`,

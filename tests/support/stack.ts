@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
@@ -49,6 +50,12 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** The RTC and ingest port ranges of this jest worker's stacks (parallel workers get their own). */
+export function testPortRanges(): { rtcMin: number; rtcMax: number; ingestMin: number; ingestMax: number } {
+  const base = 42000 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1);
+  return { rtcMin: base, rtcMax: base + 499, ingestMin: base + 500, ingestMax: base + 899 };
+}
+
 /**
  * A real SFU (real mediasoup workers, a real Redis of its own) on 127.0.0.1 and, unless told
  * not to, a real gateway; signed in as admin.
@@ -59,6 +66,10 @@ export async function startStack(
   const logs = new LogCapture();
   const logger = createLogger('test', { destination: logs, level: 'debug' });
   const redis = opts.env?.REDIS_URL ? undefined : await startRedis();
+  const ports = testPortRanges();
+  // The WebRTC ports are probed free: another test run on this machine may hold some.
+  const workers = Number(opts.env?.MEDIASOUP_WORKERS ?? 2);
+  const webRtcPort = opts.env?.WEBRTC_PORT ?? String(await freeWebRtcPorts(workers));
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
@@ -67,9 +78,13 @@ export async function startStack(
     CAMERA_NETWORKS: TEST_CAMERA_NETWORKS,
     ...(redis ? { REDIS_URL: redis.url } : {}),
     MEDIASOUP_WORKERS: '2',
-    // Parallel jest workers get port ranges of their own.
-    RTC_MIN_PORT: String(42000 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1)),
-    RTC_MAX_PORT: String(42999 + 1000 * (Number(process.env.JEST_WORKER_ID ?? 1) - 1)),
+    RTC_MIN_PORT: String(ports.rtcMin),
+    RTC_MAX_PORT: String(ports.rtcMax),
+    INGEST_MIN_PORT: String(ports.ingestMin),
+    INGEST_MAX_PORT: String(ports.ingestMax),
+    // Two ingest ports per camera (main and sub stream): 400 ports hold 200 cameras.
+    MAX_CAMERAS: '200',
+    WEBRTC_PORT: webRtcPort,
     ...(opts.ui ? { UI_DIST } : {}),
     ...opts.env,
   });
@@ -207,6 +222,33 @@ export async function addUsers(baseUrl: string, users: { username: string; passw
     tokens[u.username] = await login(baseUrl, u.username, u.password);
   }
   return tokens;
+}
+
+function bindsNow(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const udp = dgram.createSocket('udp4');
+    udp.once('error', () => resolve(false));
+    udp.bind(port, '127.0.0.1', () => {
+      const tcp = net.createServer();
+      tcp.once('error', () => udp.close(() => resolve(false)));
+      tcp.listen(port, '127.0.0.1', () => tcp.close(() => udp.close(() => resolve(true))));
+    });
+  });
+}
+
+/**
+ * A first port of `count` consecutive ones free on 127.0.0.1 for UDP and TCP now (the
+ * workers' WebRTC servers), between 46000 and 46999: other test runs on this machine may
+ * hold some.
+ */
+export async function freeWebRtcPorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 46000 + Math.floor(Math.random() * (1000 - count));
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) ok = await bindsNow(first + i);
+    if (ok) return first;
+  }
+  throw new Error('no free WebRTC ports in 46000-46999');
 }
 
 /** A TCP port free on 127.0.0.1 now (for a listener whose port must be known before it starts). */

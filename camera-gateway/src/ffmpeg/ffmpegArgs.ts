@@ -6,14 +6,19 @@ export const RTSP_IO_TIMEOUT_S = 5;
 /** Keeps every RTP packet under a typical path MTU; mediasoup forwards packets as they are. */
 export const RTP_PACKET_SIZE = 1200;
 
-/** RTP out to the SFU, sent from the ports declared when opening the ingest (the SFU takes no other). */
+/**
+ * RTP out to the SFU, sent from the port declared when opening the ingest (the SFU takes no
+ * other). The rtp muxer writes to a `udp://` URL rather than `rtp://`: RTP and its RTCP
+ * then leave through one socket (rtcpMux), and with `reuse` the video and the audio output
+ * bind the same local port, so a camera takes one port on the SFU instead of four.
+ */
 function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
   const host = p.ip.includes(':') ? `[${p.ip}]` : p.ip;
   return [
     '-f', 'rtp',
     '-ssrc', String(p.ssrc),
     '-payload_type', String(p.payloadType),
-    `rtp://${host}:${p.rtpPort}?rtcpport=${p.rtcpPort}&localrtpport=${from.rtpPort}&localrtcpport=${from.rtcpPort}&pkt_size=${RTP_PACKET_SIZE}`,
+    `udp://${host}:${p.rtpPort}?localport=${from.rtpPort}&reuse=1&pkt_size=${RTP_PACKET_SIZE}`,
   ];
 }
 

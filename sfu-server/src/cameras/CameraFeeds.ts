@@ -4,6 +4,7 @@ import { AppError, feedId, type IngestPoint, type RtpSource } from '@county/shar
 import type { Logger } from '@county/shared/node';
 import type { WorkerPool } from '../media/WorkerPool';
 import { expectedSourceIp, reachable, RtpIngest, type RtpIngestOptions } from '../media/RtpIngest';
+import { IngestTransport, sourcePort } from '../media/IngestTransport';
 import type { CameraRegistry } from './CameraRegistry';
 
 /** Who sends a camera's media: the gateway's address (as the SFU sees it) and its ports per stream. */
@@ -82,17 +83,22 @@ export class CameraFeeds extends EventEmitter<{
     if (!reachable(ip, this.options.listenIp)) {
       throw new AppError('unavailable', `gateway at ${ip} cannot send to the ingest address ${this.options.listenIp} (INGEST_LISTEN_IP: other IP version)`);
     }
+    const port = sourcePort(source);
     const generation = ++this.#lastGeneration;
     this.close(cameraId);
     const router = this.pool.leastLoadedRouter();
-    const video = await RtpIngest.create(cameraId, 'video', router, this.options, { ip, ...source.video });
-    const audioIngest = source.audio
-      ? await RtpIngest.create(cameraId, 'audio', router, this.options, { ip, ...source.audio }).catch((err: unknown) => {
-          video.close();
-          throw err;
-        })
-      : undefined;
-    for (const ingest of [video, audioIngest]) if (ingest) this.pool.track(router, ingest.transport);
+    // Video and audio on one transport, one port of the ingest range (RTCP muxed).
+    const transport = await IngestTransport.create(cameraId, router, this.options, { ip, port });
+    let video: RtpIngest;
+    let audioIngest: RtpIngest | undefined;
+    try {
+      video = await RtpIngest.create(cameraId, 'video', router, transport);
+      audioIngest = source.audio ? await RtpIngest.create(cameraId, 'audio', router, transport) : undefined;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+    this.pool.track(router, transport.transport);
     const feed = new CameraFeed(cameraId, generation, router, video, audioIngest, () =>
       this.lose(cameraId, 'media worker restarted', generation),
     );

@@ -45,8 +45,12 @@ export class MediaPeer {
     this.#pendingTransports++;
     let transport: types.WebRtcTransport;
     try {
+      // Through the worker's WebRTC server (its one UDP and one TCP port) when the pool has
+      // them, else a port of its own from the worker's RTC range.
+      const webRtcServer = this.pool.webRtcServerOf(this.router);
+      const listen = webRtcServer ? { webRtcServer } : { listenIps: [{ ip: this.webRtc.listenIp, announcedIp: this.webRtc.announcedIp }] };
       transport = await this.router.createWebRtcTransport({
-        listenIps: [{ ip: this.webRtc.listenIp, announcedIp: this.webRtc.announcedIp }],
+        ...listen,
         enableUdp: true,
         enableTcp: true, // county firewalls sometimes drop UDP
         preferUdp: true,

@@ -4,18 +4,9 @@ import net from 'node:net';
 import type { types } from 'mediasoup';
 import type { RtpEndpoint } from '@county/shared';
 import { INGEST_PAYLOAD_TYPE, ingestRtpParameters } from './codecs';
+import type { IngestTransport, IngestTransportOptions } from './IngestTransport';
 
-export interface RtpIngestOptions {
-  listenIp: string;
-  announcedIp?: string;
-}
-
-/** Where a source's RTP and RTCP come from: only packets from exactly there are taken. */
-export interface RtpSourceAddress {
-  ip: string;
-  rtpPort: number;
-  rtcpPort: number;
-}
+export type RtpIngestOptions = IngestTransportOptions;
 
 /** Traced on a video producer once it flows: keyframes in, keyframe requests out (PLI/FIR towards the source). */
 const VIDEO_TRACES: types.ProducerTraceEventType[] = ['keyframe', 'pli', 'fir'];
@@ -29,7 +20,7 @@ const isWildcard = (ip: string) => ip === '0.0.0.0' || ip === '::';
  * source on this very host sends from the address it sends to (the kernel picks the local
  * destination as source), which need not be the loopback it signalled over.
  */
-export function expectedSourceIp(peerIp: string, options: RtpIngestOptions): string {
+export function expectedSourceIp(peerIp: string, options: Pick<RtpIngestOptions, 'listenIp' | 'announcedIp'>): string {
   const ip = peerIp.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   if (!isLoopback(ip)) return ip;
   const target = options.announcedIp ?? options.listenIp;
@@ -43,14 +34,10 @@ export function reachable(ip: string, listenIp: string): boolean {
 }
 
 /**
- * One plain-RTP source (a camera restreamed by a gateway) feeding one producer. It knows
- * nothing of cameras, walls or meetings: its owner names it (`sourceId`) and listens for
- * `flowing` (first RTP taken by the producer) and `close`.
- *
- * No comedia: the transport is connected to the source's declared address and ports, so a
- * packet from anyone else is dropped by the worker instead of being latched onto (with
- * comedia, the first UDP packet from any host on the LAN decided where the camera came from).
- * rtcpMux off: the source sends RTCP from its own port (ffmpeg's rtp muxer does).
+ * One stream (video or audio) of a plain-RTP source (a camera restreamed by a gateway): one
+ * producer on the source's `IngestTransport`, which it shares with the source's other stream.
+ * It knows nothing of cameras, walls or meetings: its owner names it (`sourceId`) and listens
+ * for `flowing` (first RTP taken by the producer) and `close`.
  */
 export class RtpIngest extends EventEmitter<{
   flowing: [];
@@ -65,10 +52,9 @@ export class RtpIngest extends EventEmitter<{
   private constructor(
     readonly sourceId: string,
     readonly router: types.Router,
-    readonly transport: types.PlainTransport,
+    readonly transport: IngestTransport,
     readonly producer: types.Producer,
     readonly ssrc: number,
-    readonly announcedIp: string,
   ) {
     super();
     producer.on('trace', (t) => {
@@ -80,36 +66,24 @@ export class RtpIngest extends EventEmitter<{
       } else if (t.type === 'keyframe') this.emit('keyframe'); // feeds "seconds since last keyframe"
       else if (t.type === 'pli' || t.type === 'fir') this.emit('keyframeRequest');
     });
-    transport.observer.once('close', () => this.close());
+    transport.once('close', () => this.close());
     producer.observer.once('close', () => this.close());
   }
 
-  static async create(
-    sourceId: string,
-    kind: types.MediaKind,
-    router: types.Router,
-    options: RtpIngestOptions,
-    source: RtpSourceAddress,
-  ): Promise<RtpIngest> {
-    const transport = await router.createPlainTransport({
-      listenIp: { ip: options.listenIp, announcedIp: options.announcedIp },
-      rtcpMux: false,
-      comedia: false,
-      appData: { sourceId },
-    });
+  /** A producer of `kind` on `transport`, with a fresh random SSRC the source must stamp. */
+  static async create(sourceId: string, kind: types.MediaKind, router: types.Router, transport: IngestTransport): Promise<RtpIngest> {
+    // Random SSRC in 1..2^31-1 (ffmpeg takes -ssrc as a signed int); a restarted source gets a new one.
+    const ssrc = crypto.randomInt(1, 0x7fffffff);
+    const producer = await transport.produce({ kind, rtpParameters: ingestRtpParameters(kind, ssrc), appData: { sourceId } });
+    const ingest = new RtpIngest(sourceId, router, transport, producer, ssrc);
     try {
-      await transport.connect({ ip: source.ip, port: source.rtpPort, rtcpPort: source.rtcpPort });
-      // Random SSRC in 1..2^31-1 (ffmpeg takes -ssrc as a signed int); a restarted source gets a new one.
-      const ssrc = crypto.randomInt(1, 0x7fffffff);
-      const producer = await transport.produce({ kind, rtpParameters: ingestRtpParameters(kind, ssrc), appData: { sourceId } });
-      const ingest = new RtpIngest(sourceId, router, transport, producer, ssrc, options.announcedIp ?? options.listenIp);
       // Traced before the source learns where to send, so its first packet is seen.
       await producer.enableTraceEvent(kind === 'video' ? ['rtp', ...VIDEO_TRACES] : ['rtp']);
-      return ingest;
     } catch (err) {
-      transport.close();
+      ingest.close();
       throw err;
     }
+    return ingest;
   }
 
   get closed(): boolean {
@@ -121,24 +95,17 @@ export class RtpIngest extends EventEmitter<{
     return this.#flowing;
   }
 
-  /** Where the source must send: RTP and RTCP ports, payload type and SSRC to stamp. */
+  /** Where the source must send (RTP and RTCP to the transport's one port), payload type and SSRC to stamp. */
   get endpoint(): RtpEndpoint {
-    const rtcpPort = this.transport.rtcpTuple?.localPort;
-    if (rtcpPort === undefined) throw new Error('plain transport without RTCP tuple');
-    return {
-      ip: this.announcedIp,
-      rtpPort: this.transport.tuple.localPort,
-      rtcpPort,
-      payloadType: INGEST_PAYLOAD_TYPE[this.producer.kind],
-      ssrc: this.ssrc,
-    };
+    const { announcedIp, port } = this.transport;
+    return { ip: announcedIp, rtpPort: port, rtcpPort: port, payloadType: INGEST_PAYLOAD_TYPE[this.producer.kind], ssrc: this.ssrc };
   }
 
-  /** Closes transport and producer; every consumer of the producer closes with it. */
+  /** Closes the producer (and the transport after its last stream); every consumer of it closes too. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.transport.closed) this.transport.close();
+    if (!this.producer.closed) this.producer.close();
     this.emit('close');
   }
 }

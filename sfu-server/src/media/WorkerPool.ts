@@ -4,10 +4,23 @@ import type { types } from 'mediasoup';
 import type { Logger } from '@county/shared/node';
 import { ROUTER_CODECS } from './codecs';
 
+/**
+ * Each worker's one WebRTC port: worker i listens on `port + i`, UDP and TCP, for every
+ * browser transport of its router.
+ */
+export interface WebRtcServerOptions {
+  listenIp: string;
+  announcedIp?: string;
+  port: number;
+}
+
 export interface WorkerPoolOptions {
   workers: number;
+  /** Ports a worker picks from for transports without a fixed port (pipes, taps; browsers without a WebRTC server). */
   rtcMinPort: number;
   rtcMaxPort: number;
+  /** Absent: no WebRTC server, each browser transport takes its own port from the RTC range. */
+  webRtcServer?: WebRtcServerOptions;
   logger: Logger;
 }
 
@@ -15,8 +28,11 @@ const REPLACE_BASE_DELAY_MS = 1000;
 const REPLACE_MAX_DELAY_MS = 30_000;
 
 interface Slot {
+  /** Which worker of the pool: fixes its WebRTC port, kept by its replacement. */
+  index: number;
   worker: types.Worker;
   router: types.Router;
+  webRtcServer?: types.WebRtcServer;
 }
 
 /**
@@ -42,7 +58,12 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
     const pool = new WorkerPool(options);
-    for (let i = 0; i < options.workers; i++) pool.#slots.push(await pool.#startSlot());
+    try {
+      for (let i = 0; i < options.workers; i++) pool.#slots.push(await pool.#startSlot(i));
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
     return pool;
   }
 
@@ -59,6 +80,17 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
 
   get workerPids(): number[] {
     return this.#slots.map((s) => s.worker.pid);
+  }
+
+  /** The WebRTC server of the router's worker (undefined when the pool runs without them). */
+  webRtcServerOf(router: types.Router): types.WebRtcServer | undefined {
+    return this.#slots.find((s) => s.router === router)?.webRtcServer;
+  }
+
+  /** The port each worker's WebRTC server listens on (UDP and TCP), by worker index. */
+  get webRtcPorts(): number[] {
+    const server = this.#options.webRtcServer;
+    return server ? [...this.#slots].sort((a, b) => a.index - b.index).map((s) => server.port + s.index) : [];
   }
 
   /** The router with the fewest transports on it (a cheap proxy for worker load). */
@@ -91,12 +123,14 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
     await pipe;
   }
 
-  async #startSlot(): Promise<Slot> {
+  async #startSlot(index: number): Promise<Slot> {
     const { rtcMinPort, rtcMaxPort, logger } = this.#options;
     const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort, rtcMaxPort });
     let router: types.Router;
+    let webRtcServer: types.WebRtcServer | undefined;
     try {
       router = await worker.createRouter({ mediaCodecs: ROUTER_CODECS });
+      webRtcServer = await this.#createWebRtcServer(worker, index);
     } catch (err) {
       worker.close();
       throw err;
@@ -105,22 +139,41 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
       logger.error({ err, pid: worker.pid }, 'mediasoup worker died; replacing it');
       this.#replace(worker);
     });
-    logger.info({ pid: worker.pid }, 'mediasoup worker started');
-    return { worker, router };
+    logger.info({ pid: worker.pid, webRtcPort: webRtcServer ? this.#options.webRtcServer!.port + index : undefined }, 'mediasoup worker started');
+    return { index, worker, router, webRtcServer };
+  }
+
+  // One UDP and one TCP port per worker for all its browsers: a firewall needs two rules per
+  // worker, not a range. A replacement binds the same port again (libuv sets SO_REUSEADDR).
+  async #createWebRtcServer(worker: types.Worker, index: number): Promise<types.WebRtcServer | undefined> {
+    const options = this.#options.webRtcServer;
+    if (!options) return undefined;
+    const port = options.port + index;
+    const listen = { ip: options.listenIp, announcedIp: options.announcedIp, port };
+    try {
+      return await worker.createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ...listen },
+          { protocol: 'tcp', ...listen },
+        ],
+      });
+    } catch (err) {
+      throw new Error(`WebRTC port ${port} (WEBRTC_PORT + worker ${index}) on ${options.listenIp}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   #replace(dead: types.Worker): void {
     const i = this.#slots.findIndex((s) => s.worker === dead);
     if (i < 0 || this.#closed) return;
-    this.#slots.splice(i, 1);
-    this.#startReplacement(0);
+    const [slot] = this.#slots.splice(i, 1);
+    this.#startReplacement(slot!.index, 0);
   }
 
   // A replacement that fails (no memory, no ports, binary gone) is retried with backoff: a
   // pool left one worker short would stay so until someone restarts the SFU.
-  #startReplacement(attempt: number): void {
+  #startReplacement(index: number, attempt: number): void {
     if (this.#closed) return;
-    this.#startSlot().then(
+    this.#startSlot(index).then(
       (slot) => {
         if (this.#closed) {
           slot.worker.close();
@@ -135,7 +188,7 @@ export class WorkerPool extends EventEmitter<{ workerreplaced: [] }> {
         this.#options.logger.error({ err, attempt: attempt + 1, retryInMs: delay }, 'mediasoup worker replacement failed; retrying');
         const timer = setTimeout(() => {
           this.#retries.delete(timer);
-          this.#startReplacement(attempt + 1);
+          this.#startReplacement(index, attempt + 1);
         }, delay);
         this.#retries.add(timer);
       },
