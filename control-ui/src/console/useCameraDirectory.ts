@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { CameraHealth, CameraView, SiteView, Township } from '@county/shared';
+import type { CameraView, SiteView, Township } from '@county/shared';
 import { apiJson } from '../auth/Session';
 import type { SignalClient } from '../signalling/SignalClient';
+import { withHealth, type HealthBatch } from '../wall/cameraHealth';
 
 export interface CameraDirectory {
   townships: Township[];
@@ -34,11 +35,7 @@ export function useCameraDirectory(signal: SignalClient | undefined): CameraDire
         return { ...d, cameras: known ? d.cameras.map((c) => (c.id === cam.id ? cam : c)) : [...d.cameras, cam] };
       });
     const onRemoved = ({ id }: { id: string }) => setDir((d) => ({ ...d, cameras: d.cameras.filter((c) => c.id !== id) }));
-    const onHealth = (batch: { id: string; health: CameraHealth }[]) =>
-      setDir((d) => {
-        const byId = new Map(batch.map((b) => [b.id, b.health]));
-        return { ...d, cameras: d.cameras.map((c) => (byId.has(c.id) ? { ...c, health: byId.get(c.id) } : c)) };
-      });
+    const onHealth = (batch: HealthBatch) => setDir((d) => ({ ...d, cameras: withHealth(d.cameras, batch) }));
     signal.socket.on('camera:updated', onUpdated);
     signal.socket.on('camera:removed', onRemoved);
     signal.socket.on('camera:health', onHealth);

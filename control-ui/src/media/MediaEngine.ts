@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { CameraView, RoomId } from '@county/shared';
+import type { CameraStream, CameraView, RoomId } from '@county/shared';
 import type { SignalClient } from '../signalling/SignalClient';
 
 /**
@@ -28,13 +28,14 @@ export class MediaEngine {
     return { engine: new MediaEngine(signal, device), cameras };
   }
 
-  /** Starts receiving a camera; the consumer closes with `release` or when the camera goes. */
-  async consumeCamera(cameraId: string, kind: types.MediaKind = 'video'): Promise<types.Consumer> {
+  /** Starts receiving a camera (one of its streams); the consumer closes with `release` or when the camera goes. */
+  async consumeCamera(cameraId: string, kind: types.MediaKind = 'video', stream: CameraStream = 'main'): Promise<types.Consumer> {
     const transport = await this.#recvTransport();
     const options = await this.signal.request('camera:consume', {
       transportId: transport.id,
       cameraId,
       kind,
+      stream,
       rtpCapabilities: this.device.recvRtpCapabilities,
     });
     const consumer = await transport.consume(options);

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { CameraView } from '@county/shared';
+import type { CameraStream, CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
 import { inbound } from '../wall/inboundStats';
 import { useCameraTrack } from '../wall/useCameraTrack';
@@ -16,7 +16,8 @@ export interface LayerEvents {
 }
 
 /**
- * One camera's video inside a screen tile. A tile stacks two while it switches: the old one
+ * One camera stream's video inside a screen tile (`camera` is the stream's view, see
+ * streamView). A tile stacks two while it switches camera or stream: the old one
  * stays in front until this one's first frame has rendered. The element keeps its last
  * frame when the stream ends, so a camera restart shows a frozen picture, not black.
  * While the page's tab is hidden it receives nothing (its consumer closes) and comes back
@@ -25,18 +26,20 @@ export interface LayerEvents {
 export function CameraLayer({
   layerKey,
   camera,
+  stream,
   engine,
   front,
   events,
 }: {
   layerKey: number;
   camera: CameraView;
+  stream: CameraStream;
   engine?: MediaEngine;
   front: boolean;
   events: LayerEvents;
 }) {
   const video = useRef<HTMLVideoElement>(null);
-  const consumer = useCameraTrack(engine, camera, 'video', usePageVisible());
+  const consumer = useCameraTrack(engine, camera, 'video', usePageVisible(), stream);
 
   useEffect(() => {
     const el = video.current;
@@ -66,6 +69,7 @@ export function CameraLayer({
       ref={video}
       className={`screen-tile__video${front ? ' screen-tile__video--front' : ''}`}
       data-layer-camera-id={camera.id}
+      data-layer-stream={stream}
       muted
       autoPlay
       playsInline

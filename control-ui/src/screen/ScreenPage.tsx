@@ -1,11 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
-import { RoomIdSchema, type RoomId } from '@county/shared';
+import { feedId, RoomIdSchema, type RoomId } from '@county/shared';
 import { errorText } from '../i18n/errorText';
 import { usePageVisible } from '../wall/useVisibility';
 import { useWallRoom } from '../wall/useWallRoom';
-import { gridStyle, layoutTiles, tileCameraId, tileStyle } from './layoutGrid';
+import { gridStyle, layoutTiles, tileCameraId, tileStream, tileStyle } from './layoutGrid';
 import { ScreenTile } from './ScreenTile';
 import { useScreen } from './useScreen';
 
@@ -30,8 +30,15 @@ function LiveScreen({ screenId, roomId }: { screenId: string; roomId: RoomId }) 
   const { engine, cameras, connection, signal } = useWallRoom(roomId, usePageVisible() ? watched : '');
   const { screen, error } = useScreen(signal, screenId);
   const tiles = screen ? layoutTiles(screen.layout, screen.tiles) : [];
-  const cameraIds = [...new Set(tiles.map(tileCameraId).filter((id) => id !== undefined))].sort().join(',');
-  useEffect(() => setWatched(cameraIds), [cameraIds]);
+  // Each tile's stream (small tiles: the sub stream) follows from the cameras, known once the room is joined.
+  const streams = tiles.map((tile, i) => tileStream(screen!.layout, i, cameras.find((c) => c.id === tileCameraId(tile))));
+  // Watched: what the tiles are to show, and what their layers still show until the new picture renders.
+  const [held, setHeld] = useState<Record<number, string>>({});
+  const onLayers = useCallback((i: number, feeds: string) => setHeld((h) => (h[i] === feeds ? h : { ...h, [i]: feeds })), []);
+  const targets = tiles.flatMap((tile, i) => (tileCameraId(tile) ? [feedId(tileCameraId(tile)!, streams[i])] : []));
+  const feeds = engine ? [...targets, ...Object.values(held).flatMap((f) => (f ? f.split(',') : []))] : [];
+  const feedIds = [...new Set(feeds)].sort().join(',');
+  useEffect(() => setWatched(feedIds), [feedIds]);
 
   return (
     <main className="screen" data-screen-id={screenId} data-connection={connection} data-layout={screen?.layout}>
@@ -40,7 +47,7 @@ function LiveScreen({ screenId, roomId }: { screenId: string; roomId: RoomId }) 
       {screen && (
         <section className="screen__grid" style={gridStyle(screen.layout)}>
           {tiles.map((tile, i) => (
-            <ScreenTile key={i} index={i} tile={tile} style={tileStyle(screen.layout, i)} cameras={cameras} engine={engine} />
+            <ScreenTile key={i} index={i} tile={tile} stream={streams[i]!} style={tileStyle(screen.layout, i)} cameras={cameras} engine={engine} onLayers={onLayers} />
           ))}
         </section>
       )}

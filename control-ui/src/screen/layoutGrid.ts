@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import { LAYOUT_TILES, type Tile, type WallLayout } from '@county/shared';
+import { LAYOUT_TILES, type CameraStream, type CameraView, type Tile, type WallLayout } from '@county/shared';
 
 /** Grid side of each layout: `1+5` is a 3x3 grid whose first tile spans 2x2. */
 const SIDE: Record<WallLayout, number> = { '1': 1, '2x2': 2, '3x3': 3, '4x4': 4, '1+5': 3 };
@@ -22,3 +22,20 @@ export function layoutTiles(layout: WallLayout, tiles: readonly Tile[]): Tile[] 
 
 export const tileCameraId = (tile: Tile | undefined): string | undefined =>
   tile && 'cameraId' in tile ? tile.cameraId : undefined;
+
+/**
+ * The stream a tile plays: the main stream where the tile spans more than half the screen
+ * (layout 1, the big tile of 1+5), else the sub stream (<= 640x360), when the camera has one
+ * and it is not offline (a broken sub URL falls back to the main stream).
+ */
+export function tileStream(layout: WallLayout, index: number, camera: CameraView | undefined): CameraStream {
+  const large = layout === '1' || (layout === '1+5' && index === 0);
+  return !large && camera?.hasSub && camera.sub?.status !== 'offline' ? 'sub' : 'main';
+}
+
+/** A camera as one of its streams shows it: for `sub`, the sub stream's status and health. */
+export function streamView(camera: CameraView, stream: CameraStream): CameraView {
+  if (stream === 'main' || !camera.sub) return camera;
+  const { status, statusReason, statusSince, health, active } = camera.sub;
+  return { ...camera, status, statusReason, statusSince, health, active };
+}

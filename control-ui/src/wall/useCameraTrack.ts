@@ -1,15 +1,16 @@
 import { useEffect, useState } from 'react';
 import type { types } from 'mediasoup-client';
-import type { CameraView } from '@county/shared';
+import type { CameraStream, CameraView } from '@county/shared';
 import type { MediaEngine } from '../media/MediaEngine';
 
 const RETRY_MS = 2000;
 
 /**
  * Receives one kind of a camera's media while the camera is online; a new statusSince
- * means a new stream (the camera restarted), so it consumes afresh.
+ * means a new stream (the camera restarted), so it consumes afresh. For the sub stream,
+ * `camera` is its view (`streamView`): status and statusSince are the sub stream's.
  */
-export function useCameraTrack(engine: MediaEngine | undefined, camera: CameraView, kind: types.MediaKind, wanted: boolean) {
+export function useCameraTrack(engine: MediaEngine | undefined, camera: CameraView, kind: types.MediaKind, wanted: boolean, stream: CameraStream = 'main') {
   const [consumer, setConsumer] = useState<types.Consumer>();
   const [attempt, setAttempt] = useState(0);
   const online = camera.status === 'online' && wanted;
@@ -19,7 +20,7 @@ export function useCameraTrack(engine: MediaEngine | undefined, camera: CameraVi
     let active = true;
     let mine: types.Consumer | undefined;
     let retry: number | undefined;
-    engine.consumeCamera(camera.id, kind).then(
+    engine.consumeCamera(camera.id, kind, stream).then(
       (c) => {
         if (!active) return engine.release(c);
         mine = c;
@@ -31,7 +32,7 @@ export function useCameraTrack(engine: MediaEngine | undefined, camera: CameraVi
       (err: Error) => {
         // The stream may be between restarts; try again shortly while still online.
         // eslint-disable-next-line no-console -- the operator's only clue in the browser
-        console.warn(`camera ${camera.id} ${kind}: ${err.message}; retrying`);
+        console.warn(`camera ${camera.id} ${stream} ${kind}: ${err.message}; retrying`);
         if (active) retry = window.setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
       },
     );
@@ -41,7 +42,7 @@ export function useCameraTrack(engine: MediaEngine | undefined, camera: CameraVi
       if (mine) engine.release(mine);
       setConsumer(undefined);
     };
-  }, [engine, camera.id, kind, online, camera.statusSince, attempt]);
+  }, [engine, camera.id, kind, stream, online, camera.statusSince, attempt]);
 
   return consumer;
 }

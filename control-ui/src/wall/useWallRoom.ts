@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { CameraView, RoomId } from '@county/shared';
+import { parseFeedId, type CameraView, type RoomId } from '@county/shared';
 import { MediaEngine } from '../media/MediaEngine';
 import { SignalClient } from '../signalling/SignalClient';
+import { withHealth } from './cameraHealth';
 
 export type Connection = 'connecting' | 'connected' | 'disconnected';
 
@@ -11,7 +12,7 @@ export type Connection = 'connecting' | 'connected' | 'disconnected';
  */
 export function useWallRoom(
   roomId: RoomId,
-  /** Cameras this screen shows (default: all); on-demand cameras are pulled while shown. */
+  /** Cameras this screen shows, comma-separated (default: all; `<id>~sub`: its sub stream); on-demand cameras are pulled while shown. */
   only?: string,
 ): {
   engine?: MediaEngine;
@@ -62,12 +63,7 @@ export function useWallRoom(
       }),
     );
     signal.socket.on('camera:removed', ({ id }) => setCameras((list) => list.filter((c) => c.id !== id)));
-    signal.socket.on('camera:health', (batch) =>
-      setCameras((list) => {
-        const byId = new Map(batch.map((b) => [b.id, b.health]));
-        return list.map((c) => (byId.has(c.id) ? { ...c, health: byId.get(c.id) } : c));
-      }),
-    );
+    signal.socket.on('camera:health', (batch) => setCameras((list) => withHealth(list, batch)));
     setSignal(signal);
 
     return () => {
@@ -86,8 +82,11 @@ export function useWallRoom(
     if (!signal || !engine) return;
     const w = watch.current;
     const mine = ++w.seq;
+    const feeds = (shown ? shown.split(',') : []).map(parseFeedId);
+    const cameraIds = feeds.filter((f) => f.stream === 'main').map((f) => f.cameraId);
+    const subCameraIds = feeds.filter((f) => f.stream === 'sub').map((f) => f.cameraId);
     w.chain = w.chain.then(() =>
-      w.seq === mine ? signal.request('camera:watch', { cameraIds: shown ? shown.split(',') : [] }).catch(() => undefined) : undefined,
+      w.seq === mine ? signal.request('camera:watch', { cameraIds, subCameraIds }).catch(() => undefined) : undefined,
     );
   }, [signal, engine, shown]);
 
