@@ -134,7 +134,9 @@ try {
     const { port: camPort, onvifPort, size, fps, bitrate, mounts } = demo.camera;
     const args = ['sim-cameras/rtsp_camera.py', '--port', String(camPort), '--onvif-port', String(onvifPort),
       '--size', size, '--fps', String(fps), '--bitrate', String(bitrate)];
-    for (const m of mounts) args.push('--mount', `${m.path}=h264?gop=${m.gop}&pattern=${m.pattern}&title=${encodeURIComponent(m.title)}`);
+    // A mount may have its own size and bitrate: a camera's main stream beside its sub stream.
+    const own = (m) => `${m.size ? `&size=${m.size}` : ''}${m.bitrate ? `&bitrate=${m.bitrate}` : ''}`;
+    for (const m of mounts) args.push('--mount', `${m.path}=h264?gop=${m.gop}&pattern=${m.pattern}&title=${encodeURIComponent(m.title)}${own(m)}`);
     const cam = start('demo cameras', '/usr/bin/python3', args);
     await waitForLine(cam, /^READY/, 15_000);
     console.log(`[start] demo cameras ready: ${mounts.length} scenes at rtsp://127.0.0.1:${camPort}${mounts[0].path} ... (ONVIF on ${onvifPort})`);
