@@ -53,14 +53,12 @@ export class IngestTransport extends EventEmitter<{ close: [] }> {
         appData: { sourceId },
       }),
     );
-    const ingest = new IngestTransport(transport, port, options.announcedIp ?? options.listenIp, options.ports);
-    try {
-      await transport.connect({ ip: source.ip, port: source.port });
-    } catch (err) {
-      ingest.close();
+    await transport.connect({ ip: source.ip, port: source.port }).catch((err: unknown) => {
+      transport.close();
+      options.ports.release(port);
       throw err;
-    }
-    return ingest;
+    });
+    return new IngestTransport(transport, port, options.announcedIp ?? options.listenIp, options.ports);
   }
 
   get closed(): boolean {
