@@ -11,6 +11,8 @@ import { session } from './auth/Session';
 import { CameraPage } from './camera/CameraPage';
 import { ConsolePage } from './console/ConsolePage';
 import { HomePage } from './home/HomePage';
+import { MeetingPage } from './meeting/MeetingPage';
+import { MeetingsPage } from './meeting/MeetingsPage';
 import { ScreenPage } from './screen/ScreenPage';
 import { WallPage } from './wall/WallPage';
 
@@ -31,6 +33,8 @@ createRoot(root).render(
             <Route index element={<ConsolePage />} />
           </Route>
           <Route path="/cameras/:id" element={<CameraPage />} />
+          <Route path="/meetings" element={<MeetingsPage />} />
+          <Route path="/meetings/:id" element={<MeetingPage />} />
           <Route path="/admin" element={<RequireAuth roles={['admin']} />}>
             <Route index element={<Navigate to="users" replace />} />
             <Route path="users" element={<UsersPage />} />

@@ -32,6 +32,8 @@ const EnvSchema = z
     MAX_CAMERAS: z.coerce.number().int().min(1).max(100_000).default(1000),
     /** An on-demand camera keeps being pulled this long after its last viewer leaves. */
     ON_DEMAND_GRACE_S: z.coerce.number().min(0).max(3600).default(60),
+    /** A meeting participant whose link dropped keeps their place (and host role) this long. */
+    MEETING_GRACE_S: z.coerce.number().min(1).max(3600).default(30),
     /** A live camera whose RTP stops this long is restarted. */
     CAMERA_SILENCE_S: z.coerce.number().min(1).max(600).default(5),
     /** Recorded segments: <dir>/<camera>/<UTC start>.mp4. */

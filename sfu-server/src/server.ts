@@ -28,6 +28,7 @@ import { AuditLog } from './audit/AuditLog';
 import { apiRouter } from './http/api';
 import { MapImage } from './map/MapImage';
 import { MeetingStore } from './meetings/MeetingStore';
+import { Meetings } from './meetings/Meetings';
 import { connectRedis } from './store/redis';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
 import { WorkerPool } from './media/WorkerPool';
@@ -62,6 +63,7 @@ export class SfuServer {
     readonly rooms: Rooms,
     readonly keyframes: KeyframeRequests,
     readonly tours: Tours,
+    readonly meetings: Meetings,
     private readonly logger: Logger,
   ) {}
 
@@ -98,7 +100,7 @@ export class SfuServer {
       const firstAdmin = await accounts.bootstrapAdmin(config.ADMIN_PASSWORD);
       const audit = new AuditLog(redis, logger);
       const sites = new SiteDirectory(redis);
-      const meetings = new MeetingStore(redis);
+      const meetingStore = new MeetingStore(redis);
       const networks = new CameraNetworks(config.CAMERA_NETWORKS);
       const registry = new CameraRegistry(new CameraStore(redis), sites, logger, config.MAX_CAMERAS, networks);
       const feeds = new CameraFeeds(
@@ -173,6 +175,10 @@ export class SfuServer {
         io.attach(localHttp);
         engines.push(io.engine);
       }
+      const meetings = new Meetings(meetingStore, sites, registry, feeds, demand, audit, {
+        toSocket: (socketId, event, ...args) => io.to(socketId).emit(event, ...args),
+        toMeeting: (meetingId, event, ...args) => io.to(`meeting:${meetingId}`).emit(event, ...args),
+      }, logger, config.MEETING_GRACE_S * 1000);
       attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, screens, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 
@@ -186,6 +192,7 @@ export class SfuServer {
           registry,
           sites,
           meetings,
+          meetingStore,
           feeds,
           snapshots,
           hls,
@@ -208,7 +215,7 @@ export class SfuServer {
       server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
-      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, tours, logger);
+      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, tours, meetings, logger);
       // Running tours carry on once the node is listening; a tour is not worth refusing to start over.
       await tours.resume().catch((err: unknown) => logger.error({ err }, 'running tours could not be resumed'));
       logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
@@ -253,6 +260,7 @@ export class SfuServer {
     await step('demand', () => this.demand.close());
     await step('keyframes', () => this.keyframes.close());
     await step('feeds', () => this.feeds.closeAll());
+    await step('meetings', () => this.meetings.closeAll());
     await step('rooms', () => this.rooms.closeAll());
     // A request still waiting (a snapshot for a camera that never answers) must not hold
     // the shutdown: drop open connections, then close socket.io and the HTTP server.

@@ -21,6 +21,8 @@ export const AUDIT_ACTIONS = [
   'ptz.save',
   'meeting.create',
   'meeting.delete',
+  /** A host action in a live meeting (mute, spotlight, roll call, ...), or a refused attempt. */
+  'meeting.control',
   'wall.change',
   'wall.preset',
   'wall.preset.delete',

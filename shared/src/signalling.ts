@@ -29,6 +29,17 @@ import {
 import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
 import type { Screen } from './wall';
+import type {
+  ConsumerPreference,
+  HostActionBody,
+  MediaSource,
+  MeetingEnterRequest,
+  MeetingLeftReason,
+  MeetingProduceRequest,
+  MeetingSourceRequest,
+  MeetingState,
+  PushedConsumer,
+} from './meeting';
 
 export type { DtlsParameters, IceCandidate, IceParameters, MediaKind, RtpCapabilities, RtpParameters };
 
@@ -70,6 +81,7 @@ export const WatchCamerasRequestSchema = z.strictObject({
   subCameraIds: z.array(CameraIdSchema).max(256).optional(),
 });
 export const ConsumerRequestSchema = z.strictObject({ consumerId: IdSchema });
+export const TransportRequestSchema = z.strictObject({ transportId: IdSchema });
 
 export type JoinRoomRequest = z.infer<typeof JoinRoomRequestSchema>;
 export type CreateTransportRequest = z.infer<typeof CreateTransportRequestSchema>;
@@ -109,6 +121,19 @@ export interface ClientToServerEvents {
   'camera:watch': (req: WatchCamerasRequest, ack: AckFn<null>) => void;
   'consumer:resume': (req: ConsumerRequest, ack: AckFn<null>) => void;
   'consumer:close': (req: ConsumerRequest, ack: AckFn<null>) => void;
+  /** New ICE credentials for a transport whose link dropped (the client restarts ICE with them). */
+  'transport:restart-ice': (req: { transportId: string }, ack: AckFn<{ iceParameters: IceParameters }>) => void;
+  /** Meetings (see meeting.ts): enter after `room:join meeting:<id>`; the reply is the room's state. */
+  'meeting:enter': (req: MeetingEnterRequest, ack: AckFn<MeetingState>) => void;
+  'meeting:produce': (req: MeetingProduceRequest, ack: AckFn<{ producerId: string }>) => void;
+  /** Mute or unmute one's own source. */
+  'meeting:source': (req: MeetingSourceRequest, ack: AckFn<null>) => void;
+  /** Stop sending a source (end a screen share). */
+  'meeting:stop-source': (req: { source: MediaSource }, ack: AckFn<null>) => void;
+  /** Whether a pushed consumer's tile is on screen, and the layer its size needs. */
+  'consumer:preference': (req: ConsumerPreference, ack: AckFn<null>) => void;
+  /** Host controls and the roll call; refused (and audited) for anyone but the host. */
+  'meeting:host': (req: HostActionBody, ack: AckFn<null>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -123,6 +148,18 @@ export interface ServerToClientEvents {
   'screen:updated': (screen: Screen) => void;
   /** The room's media died with its worker; the client joins it again. */
   'room:closed': (msg: { roomId: RoomId }) => void;
+  /** The meeting room changed (participants, host, spotlight, roll call, cameras). */
+  'meeting:state': (state: MeetingState) => void;
+  /** A consumer the server made for this participant: create it and resume it if on screen. */
+  'meeting:consumer': (consumer: PushedConsumer) => void;
+  'meeting:speaker': (msg: { tileId: string }) => void;
+  /** The host muted this participant's source. */
+  'meeting:muted': (msg: { source: MediaSource; by: string }) => void;
+  'meeting:ask-unmute': (msg: { by: string }) => void;
+  /** This page is out of the meeting (removed by the host, the meeting ended, or it joined elsewhere). */
+  'meeting:left': (msg: { reason: MeetingLeftReason }) => void;
+  /** The server closed one of this page's transports: join again. */
+  'transport:closed': (msg: { transportId: string }) => void;
 }
 
 // ---- gateway namespace `/ingest` -------------------------------------------------------

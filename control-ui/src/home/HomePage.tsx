@@ -15,6 +15,7 @@ export function HomePage() {
       <main className="home">
         <nav>
           <Link to="/wall">{t('app.wall')}</Link>
+          <Link to="/meetings">{t('app.meetings')}</Link>
           {operator && <Link to="/console">{t('app.console')}</Link>}
           {admin && <Link to="/admin/users">{t('app.users')}</Link>}
           {admin && <Link to="/admin/audit">{t('app.audit')}</Link>}

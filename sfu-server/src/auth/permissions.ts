@@ -51,7 +51,7 @@ export interface Principal {
 export type Resource =
   | { kind: 'camera' | 'site'; townshipId?: string; siteId?: string }
   | { kind: 'township'; townshipId: string }
-  | { kind: 'meeting'; townshipIds: readonly string[] };
+  | { kind: 'meeting'; townshipIds: readonly string[]; usernames?: readonly string[] };
 
 /** A camera as a resource: its township and site decide who may touch it. */
 export function cameraResource(c: { townshipId?: string; siteId?: string }): Resource {
@@ -63,8 +63,8 @@ export function inScope(p: Principal, r: Resource): boolean {
   if (p.role === 'admin' || p.role === 'operator' || p.role === 'display') return true;
   switch (r.kind) {
     case 'meeting':
-      // A county-wide meeting (no townships listed) includes everybody.
-      return r.townshipIds.length === 0 || (p.role === 'township' && r.townshipIds.includes(p.townshipId ?? ''));
+      // A county-wide meeting (no townships listed) includes everybody; people invited by name are in.
+      return r.townshipIds.length === 0 || (r.usernames ?? []).includes(p.username) || (p.role === 'township' && r.townshipIds.includes(p.townshipId ?? ''));
     case 'township':
       return p.role === 'township' && r.townshipId === p.townshipId;
     default:

@@ -1,14 +1,13 @@
 import express from 'express';
-import { AppError, MapPlacementSchema, MeetingIdSchema, MeetingInputSchema, SiteSchema, TownshipSchema, slugSchema, type SiteView } from '@county/shared';
+import { AppError, MapPlacementSchema, SiteSchema, TownshipSchema, slugSchema, type SiteView } from '@county/shared';
 import { authorize, can } from '../auth/permissions';
 import type { AuditLog } from '../audit/AuditLog';
 import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
-import type { MeetingStore } from '../meetings/MeetingStore';
 import { audited, body, parse, principal, route } from './route';
 
-/** Townships, sites and meetings, each list cut to what the principal may see. */
-export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistry; meetings: MeetingStore; audit: AuditLog }): express.Router {
+/** Townships and sites, each list cut to what the principal may see. */
+export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistry; audit: AuditLog }): express.Router {
   const { sites, audit } = deps;
   const router = express.Router();
 
@@ -96,48 +95,5 @@ export function siteRoutes(deps: { sites: SiteDirectory; registry: CameraRegistr
     }),
   );
 
-  router.get(
-    '/meetings',
-    route(async (_req, res) => {
-      const p = principal(res);
-      authorize(p, 'meetings:join');
-      res.json((await deps.meetings.list()).filter((m) => can(p, 'meetings:join', { kind: 'meeting', townshipIds: m.townshipIds })));
-    }),
-  );
-
-  router.get(
-    '/meetings/:id',
-    route(async (req, res) => {
-      const m = await deps.meetings.get(parse(MeetingIdSchema, req.params.id));
-      authorize(principal(res), 'meetings:join', { kind: 'meeting', townshipIds: m.townshipIds });
-      res.json(m);
-    }),
-  );
-
-  router.post(
-    '/meetings',
-    route(async (req, res) => {
-      const input = body(MeetingInputSchema, req);
-      const m = await audited(audit, req, res, 'meeting.create', input.id, async () => {
-        const p = principal(res);
-        authorize(p, 'meetings:manage');
-        for (const t of input.townshipIds) if (!(await sites.township(t))) throw new AppError('bad_request', `unknown township ${t}`);
-        return deps.meetings.create({ ...input, createdBy: p.username, createdAt: new Date().toISOString() });
-      });
-      res.status(201).json(m);
-    }),
-  );
-
-  router.delete(
-    '/meetings/:id',
-    route(async (req, res) => {
-      const id = parse(MeetingIdSchema, req.params.id);
-      await audited(audit, req, res, 'meeting.delete', id, async () => {
-        authorize(principal(res), 'meetings:manage');
-        await deps.meetings.remove(id);
-      });
-      res.status(204).end();
-    }),
-  );
   return router;
 }

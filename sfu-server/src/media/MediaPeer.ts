@@ -22,6 +22,7 @@ export const DEFAULT_PEER_LIMITS: PeerLimits = { maxTransports: 4, maxConsumers:
 export class MediaPeer {
   readonly #transports = new Map<string, types.WebRtcTransport>();
   readonly #consumers = new Map<string, types.Consumer>();
+  #onTransportClosed: ((transportId: string) => void) | undefined;
   // Requests still awaiting the worker hold a slot, so a burst cannot pass the limits together.
   #pendingTransports = 0;
   #pendingConsumers = 0;
@@ -65,7 +66,11 @@ export class MediaPeer {
     }
     this.pool.track(this.router, transport);
     this.#transports.set(transport.id, transport);
-    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    transport.observer.once('close', () => {
+      this.#transports.delete(transport.id);
+      // Closed by the server or its worker, not by the peer leaving: the browser must join again.
+      if (!this.#closed) this.#onTransportClosed?.(transport.id);
+    });
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -129,6 +134,49 @@ export class MediaPeer {
 
   closeConsumer(consumerId: string): void {
     this.#consumer(consumerId).close();
+  }
+
+  /** Shows or hides a consumer's video (hidden: nothing is sent) and picks its simulcast layer. */
+  async setConsumerPreference(consumerId: string, visible: boolean, spatialLayer: number): Promise<void> {
+    const consumer = this.#consumer(consumerId);
+    if (!visible) return consumer.pause();
+    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
+    if (consumer.paused) await this.resumeConsumer(consumerId);
+  }
+
+  hasConsumer(consumerId: string): boolean {
+    return this.#consumers.has(consumerId);
+  }
+
+  /** Receives the browser's media (a meeting participant's camera, microphone or screen). */
+  async produce(transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, paused: boolean): Promise<types.Producer> {
+    const transport = this.#transport(transportId);
+    const producer = await transport.produce({ kind, rtpParameters, paused });
+    if (this.#closed || transport.closed) {
+      producer.close();
+      throw new AppError('conflict', this.#closed ? 'peer closed' : 'transport closed');
+    }
+    return producer;
+  }
+
+  /** New ICE credentials after the browser's link dropped; the browser restarts ICE with them. */
+  async restartIce(transportId: string): Promise<types.IceParameters> {
+    return this.#transport(transportId).restartIce();
+  }
+
+  /** Told when the server side closes one of this peer's transports (not when the peer leaves). */
+  onTransportClosed(listener: (transportId: string) => void): void {
+    this.#onTransportClosed = listener;
+  }
+
+  /** The peer's transports, for diagnostics and recovery tests. */
+  get transportIds(): string[] {
+    return [...this.#transports.keys()];
+  }
+
+  /** Closes one transport as a network failure would (what `transport:closed` recovers from). */
+  closeTransport(transportId: string): void {
+    this.#transport(transportId).close();
   }
 
   get consumerCount(): number {

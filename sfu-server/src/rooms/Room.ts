@@ -36,6 +36,10 @@ export class Room {
     return peer;
   }
 
+  peer(peerId: string): MediaPeer | undefined {
+    return this.#peers.get(peerId);
+  }
+
   removePeer(peerId: string): void {
     this.#peers.get(peerId)?.close();
     this.#peers.delete(peerId);

@@ -28,6 +28,10 @@ export class Rooms {
     return room;
   }
 
+  get(id: RoomId): Room | undefined {
+    return this.#rooms.get(id);
+  }
+
   /** Told when a room's media died; members must join again (set by signalling). */
   onMediaLost: (roomId: RoomId) => void = () => undefined;
 

@@ -1,3 +1,4 @@
+import type { types } from 'mediasoup';
 import type { Server } from 'socket.io';
 import {
   ConnectTransportRequestSchema,
@@ -6,6 +7,13 @@ import {
   CreateTransportRequestSchema,
   JoinRoomRequestSchema,
   WatchCamerasRequestSchema,
+  ConsumerPreferenceSchema,
+  HostActionSchema,
+  MeetingEnterRequestSchema,
+  MeetingProduceRequestSchema,
+  MeetingSourceRequestSchema,
+  MeetingStopSourceRequestSchema,
+  TransportRequestSchema,
   AppError,
   feedId,
   parseFeedId,
@@ -19,7 +27,7 @@ import {
 import type { Logger } from '@county/shared/node';
 import type { Accounts } from '../auth/Accounts';
 import { audienceOf, authorize, cameraResource, can, scopeRooms, type Principal } from '../auth/permissions';
-import type { MeetingStore } from '../meetings/MeetingStore';
+import type { Meetings } from '../meetings/Meetings';
 import type { CameraDemand } from '../cameras/CameraDemand';
 import type { CameraFeeds } from '../cameras/CameraFeeds';
 import type { HealthMonitor } from '../cameras/HealthMonitor';
@@ -39,6 +47,13 @@ const BROWSER_REQUESTS: Record<RequestEvent<ClientToServerEvents>, true> = {
   'camera:watch': true,
   'consumer:resume': true,
   'consumer:close': true,
+  'consumer:preference': true,
+  'transport:restart-ice': true,
+  'meeting:enter': true,
+  'meeting:produce': true,
+  'meeting:source': true,
+  'meeting:stop-source': true,
+  'meeting:host': true,
 };
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(Object.keys(BROWSER_REQUESTS));
 
@@ -49,7 +64,7 @@ interface Deps {
   demand: CameraDemand;
   health: HealthMonitor;
   accounts: Accounts;
-  meetings: MeetingStore;
+  meetings: Meetings;
   screens: Screens;
   logger: Logger;
 }
@@ -120,8 +135,15 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
       if (!joined) throw new AppError('conflict', 'join a room first');
       return joined;
     };
+    /** The meeting this socket's room is, or a clear error. */
+    const meetingId = (): string => {
+      const { room } = session();
+      if (room.kind !== 'meeting') throw new AppError('conflict', 'join a meeting first');
+      return room.id.slice('meeting:'.length);
+    };
     const leave = () => {
       if (!joined) return;
+      if (joined.room.kind === 'meeting') deps.meetings.disconnected(joined.room.id.slice('meeting:'.length), socket.id);
       Promise.resolve(socket.leave(joined.room.id)).catch((err: unknown) => logger.error({ err }, 'socket could not leave its room'));
       rooms.leave(joined.room, socket.id);
       joined = undefined;
@@ -129,14 +151,12 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
     onRequest(socket, 'room:join', JoinRoomRequestSchema, log, async ({ roomId }) => {
       if (roomKind(roomId) === 'wall') authorize(principal, 'wall:view');
-      else {
-        const meeting = await deps.meetings.get(roomId.slice('meeting:'.length));
-        authorize(principal, 'meetings:join', { kind: 'meeting', townshipIds: meeting.townshipIds });
-      }
+      else await deps.meetings.joinable(principal, roomId.slice('meeting:'.length));
       const cameras = (await registry.list()).filter((c) => can(principal, 'cameras:view', cameraResource(c)));
       leave();
       const room = rooms.getOrCreate(roomId);
       const peer = room.addPeer(socket.id, (consumerId) => socket.emit('consumer:closed', { consumerId }));
+      peer.onTransportClosed((transportId) => socket.emit('transport:closed', { transportId }));
       joined = { room, peer };
       await socket.join(roomId);
       return { routerRtpCapabilities: room.router.rtpCapabilities as RtpCapabilities, cameras };
@@ -183,6 +203,41 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
     onRequest(socket, 'consumer:close', ConsumerRequestSchema, log, async ({ consumerId }) => {
       session().peer.closeConsumer(consumerId);
+      return null;
+    });
+
+    onRequest(socket, 'consumer:preference', ConsumerPreferenceSchema, log, async (req) => {
+      await session().peer.setConsumerPreference(req.consumerId, req.visible, req.spatialLayer);
+      return null;
+    });
+
+    onRequest(socket, 'transport:restart-ice', TransportRequestSchema, log, async ({ transportId }) => ({
+      iceParameters: await session().peer.restartIce(transportId),
+    }));
+
+    onRequest(socket, 'meeting:enter', MeetingEnterRequestSchema, log, async (req) =>
+      deps.meetings.enter(principal, socket.id, session().peer, meetingId(), { ...req, rtpCapabilities: req.rtpCapabilities as RtpCapabilities }),
+    );
+
+    onRequest(socket, 'meeting:produce', MeetingProduceRequestSchema, log, async (req) => ({
+      producerId: await deps.meetings.produce(meetingId(), socket.id, {
+        ...req,
+        rtpParameters: req.rtpParameters as unknown as types.RtpParameters,
+      }),
+    }));
+
+    onRequest(socket, 'meeting:source', MeetingSourceRequestSchema, log, async ({ source, muted }) => {
+      await deps.meetings.roomOf(meetingId()).setMuted(socket.id, source, muted);
+      return null;
+    });
+
+    onRequest(socket, 'meeting:stop-source', MeetingStopSourceRequestSchema, log, async ({ source }) => {
+      deps.meetings.roomOf(meetingId()).stopSource(socket.id, source);
+      return null;
+    });
+
+    onRequest(socket, 'meeting:host', HostActionSchema, log, async (action) => {
+      await deps.meetings.control(principal, socket.handshake.address, meetingId(), socket.id, action);
       return null;
     });
 

@@ -1,0 +1,416 @@
+import type { types } from 'mediasoup';
+import {
+  AppError,
+  cameraTileId,
+  type MediaSource,
+  type Meeting,
+  type MeetingCamera,
+  type MeetingEnterRequest,
+  type MeetingLeftReason,
+  type MeetingState,
+  type Participant,
+  type PushedConsumer,
+  type RollCall,
+  type RtpCapabilities,
+  type ServerToClientEvents,
+} from '@county/shared';
+import type { Logger } from '@county/shared/node';
+import type { MediaPeer } from '../media/MediaPeer';
+
+/** How the room reaches browsers: one socket, or everyone in the meeting. */
+export interface MeetingOutbox {
+  toSocket<E extends keyof ServerToClientEvents>(socketId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  toMeeting<E extends keyof ServerToClientEvents>(meetingId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+}
+
+/** Where a site camera's live producer is (CameraFeeds, possibly on another router). */
+export type CameraProducer = { producer: types.Producer; router: types.Router };
+
+interface Member {
+  participant: Participant;
+  socketId: string;
+  /** undefined while reconnecting (their media is gone; their place is kept). */
+  peer: MediaPeer | undefined;
+  recvTransportId?: string;
+  rtpCapabilities?: RtpCapabilities;
+  producers: Map<MediaSource, types.Producer>;
+  /** What this member receives: producer id -> consumer id. */
+  consumed: Map<string, string>;
+  grace?: NodeJS.Timeout;
+}
+
+/**
+ * One meeting while people are in it, on this node: participants and their producers, the
+ * consumers pushed to each (server-pushed, as mediasoup-demo does), spotlight, active speaker,
+ * roll call and site cameras. What must outlive the node (host, roll call, ended) is saved by
+ * `Meetings` through the store; this holds only live media facts.
+ */
+export class MeetingRoom {
+  readonly #members = new Map<string, Member>();
+  readonly #cameras = new Map<string, MeetingCamera & { live?: CameraProducer }>();
+  #spotlight: string | undefined;
+  #speaker: string | undefined;
+  #observer: types.ActiveSpeakerObserver | undefined;
+  #closed = false;
+
+  constructor(
+    public meeting: Meeting,
+    private readonly outbox: MeetingOutbox,
+    private readonly logger: Logger,
+    /** How long a dropped participant keeps their place. */
+    private readonly graceMs: number,
+    /** Told when the last participant is gone for good. */
+    private readonly onEmpty: () => void,
+  ) {}
+
+  get id(): string {
+    return this.meeting.id;
+  }
+
+  // ---- membership --------------------------------------------------------------------
+
+  /**
+   * A participant enters (or comes back: the same peerId keeps its place, mute state and
+   * host role). The server then pushes them a consumer for everything already sent.
+   */
+  async enter(
+    who: { username: string; displayName: string; unit: Participant['unit'] },
+    socketId: string,
+    peer: MediaPeer,
+    req: MeetingEnterRequest,
+  ): Promise<MeetingState> {
+    if (!peer.transportIds.includes(req.recvTransportId)) throw new AppError('not_found', 'no such transport');
+    let member = this.#members.get(req.peerId);
+    if (member && member.participant.username !== who.username) throw new AppError('conflict', 'that peer id belongs to someone else');
+    // Someone else's socket still holding this place (an old tab after a network change) is told to go.
+    const stale = this.#memberBySocket(socketId);
+    if (stale && stale !== member) this.#drop(stale, 'replaced');
+    if (member && member.socketId !== socketId && member.peer) {
+      this.outbox.toSocket(member.socketId, 'meeting:left', { reason: 'replaced' });
+      this.#detach(member);
+    }
+    const muted = req.muted ?? {};
+    if (!member) {
+      member = {
+        participant: { peerId: req.peerId, username: who.username, displayName: who.displayName, unit: who.unit, host: false, sources: {}, reconnecting: false },
+        socketId,
+        peer,
+        producers: new Map(),
+        consumed: new Map(),
+      };
+      this.#members.set(req.peerId, member);
+    }
+    clearTimeout(member.grace);
+    member.grace = undefined;
+    member.socketId = socketId;
+    member.peer = peer;
+    member.recvTransportId = req.recvTransportId;
+    member.rtpCapabilities = req.rtpCapabilities as RtpCapabilities;
+    member.participant.displayName = who.displayName;
+    member.participant.reconnecting = false;
+    for (const [source, m] of Object.entries(muted)) {
+      const s = member.participant.sources[source as MediaSource];
+      if (s) s.muted = m;
+    }
+    this.#refreshHosts();
+    for (const other of this.#members.values()) {
+      if (other === member) continue;
+      for (const [source, producer] of other.producers) await this.#push(member, other.participant.peerId, source, producer);
+    }
+    for (const cam of this.#cameras.values()) if (cam.live) await this.#pushCamera(member, cam.cameraId, cam.live);
+    this.broadcast();
+    return this.state();
+  }
+
+  /** Their socket or media went away: keep their place for a grace period. */
+  disconnected(socketId: string): void {
+    const member = this.#memberBySocket(socketId);
+    if (!member) return;
+    this.#detach(member);
+    member.participant.reconnecting = true;
+    member.grace = setTimeout(() => this.#drop(member), this.graceMs);
+    member.grace.unref();
+    this.broadcast();
+  }
+
+  // ---- media -------------------------------------------------------------------------
+
+  async produce(socketId: string, source: MediaSource, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, paused: boolean): Promise<string> {
+    const member = this.#member(socketId);
+    if ((source === 'mic') !== (kind === 'audio')) throw new AppError('bad_request', `${source} must be ${source === 'mic' ? 'audio' : 'video'}`);
+    const peer = member.peer;
+    if (!peer) throw new AppError('conflict', 'reconnecting');
+    member.producers.get(source)?.close();
+    const producer = await peer.produce(transportId, kind, rtpParameters, paused);
+    member.producers.set(source, producer);
+    member.participant.sources[source] = { muted: paused };
+    producer.observer.once('close', () => {
+      if (member.producers.get(source) !== producer) return;
+      member.producers.delete(source);
+      delete member.participant.sources[source];
+      this.broadcast();
+    });
+    if (source === 'mic') await this.#speakerObserver(peer.router)?.addProducer({ producerId: producer.id }).catch(() => undefined);
+    for (const other of this.#members.values()) if (other !== member) await this.#push(other, member.participant.peerId, source, producer);
+    this.broadcast();
+    return producer.id;
+  }
+
+  async setMuted(socketId: string, source: MediaSource, muted: boolean): Promise<void> {
+    const member = this.#member(socketId);
+    const producer = member.producers.get(source);
+    if (!producer) throw new AppError('not_found', `you do not send ${source}`);
+    await (muted ? producer.pause() : producer.resume());
+    member.participant.sources[source] = { muted };
+    this.broadcast();
+  }
+
+  stopSource(socketId: string, source: MediaSource): void {
+    const member = this.#member(socketId);
+    member.producers.get(source)?.close();
+  }
+
+  async preference(socketId: string, consumerId: string, visible: boolean, spatialLayer: number): Promise<void> {
+    const peer = this.#member(socketId).peer;
+    if (!peer) throw new AppError('conflict', 'reconnecting');
+    await peer.setConsumerPreference(consumerId, visible, spatialLayer);
+  }
+
+  // ---- host controls (Meetings checks who may) -------------------------------------------
+
+  isHost(socketId: string): boolean {
+    return this.#memberBySocket(socketId)?.participant.host === true;
+  }
+
+  /** The host's page, for its own username (a host on two devices is host on both). */
+  usernameOf(socketId: string): string | undefined {
+    return this.#memberBySocket(socketId)?.participant.username;
+  }
+
+  async mute(peerId: string, source: MediaSource, by: string): Promise<void> {
+    const member = this.#byPeer(peerId);
+    const producer = member.producers.get(source);
+    if (producer && !producer.paused) await producer.pause();
+    if (member.participant.sources[source]) member.participant.sources[source] = { muted: true };
+    this.outbox.toSocket(member.socketId, 'meeting:muted', { source, by });
+    this.broadcast();
+  }
+
+  async muteAll(by: string, except: string): Promise<void> {
+    for (const m of this.#members.values()) {
+      if (m.socketId !== except && m.producers.has('mic') && !m.participant.sources.mic?.muted) await this.mute(m.participant.peerId, 'mic', by);
+    }
+  }
+
+  askUnmute(peerId: string, by: string): void {
+    this.outbox.toSocket(this.#byPeer(peerId).socketId, 'meeting:ask-unmute', { by });
+  }
+
+  spotlight(tileId: string | null): void {
+    if (tileId !== null && !this.#members.has(tileId) && !this.#cameras.has(tileId.replace(/^camera:/, ''))) {
+      throw new AppError('not_found', 'nobody with that id is in the meeting');
+    }
+    this.#spotlight = tileId ?? undefined;
+    this.broadcast();
+  }
+
+  remove(peerId: string): void {
+    this.#drop(this.#byPeer(peerId), 'removed');
+  }
+
+  /** The meeting record changed (host handed over, roll call moved): re-derive and tell everyone. */
+  updated(meeting: Meeting): void {
+    this.meeting = meeting;
+    this.#refreshHosts();
+    const call = meeting.rollCall;
+    if (call && !call.finishedAt) this.#spotlight = this.#tileOfUnit(call) ?? this.#spotlight;
+    this.broadcast();
+  }
+
+  /** The socket (and media peer) a participant is on now. */
+  socketOf(peerId: string): string | undefined {
+    return this.#members.get(peerId)?.socketId;
+  }
+
+  peerIdOf(socketId: string): string | undefined {
+    return this.#memberBySocket(socketId)?.participant.peerId;
+  }
+
+  end(): void {
+    for (const m of [...this.#members.values()]) this.#drop(m, 'ended');
+  }
+
+  // ---- site cameras ------------------------------------------------------------------
+
+  hasCamera(cameraId: string): boolean {
+    return this.#cameras.has(cameraId);
+  }
+
+  get cameraIds(): string[] {
+    return [...this.#cameras.keys()];
+  }
+
+  /** Puts a live camera in as a tile for everyone: its producer is consumed as is (no re-encoding). */
+  async addCamera(camera: MeetingCamera, live: CameraProducer): Promise<void> {
+    this.#cameras.set(camera.cameraId, { ...camera, live });
+    for (const m of this.#members.values()) await this.#pushCamera(m, camera.cameraId, live);
+    this.broadcast();
+  }
+
+  /** The camera's feed restarted (a new producer): push it again to everyone. */
+  async cameraRestarted(cameraId: string, live: CameraProducer): Promise<void> {
+    const cam = this.#cameras.get(cameraId);
+    if (!cam || cam.live?.producer === live.producer) return;
+    cam.live = live;
+    for (const m of this.#members.values()) await this.#pushCamera(m, cameraId, live);
+  }
+
+  removeCamera(cameraId: string): void {
+    const cam = this.#cameras.get(cameraId);
+    if (!cam) throw new AppError('not_found', `camera ${cameraId} is not in the meeting`);
+    this.#cameras.delete(cameraId);
+    for (const m of this.#members.values()) {
+      const consumerId = cam.live && m.consumed.get(cam.live.producer.id);
+      if (!consumerId || !cam.live) continue;
+      m.consumed.delete(cam.live.producer.id);
+      if (m.peer?.hasConsumer(consumerId)) m.peer.closeConsumer(consumerId);
+      this.outbox.toSocket(m.socketId, 'consumer:closed', { consumerId });
+    }
+    if (this.#spotlight === cameraTileId(cameraId)) this.#spotlight = undefined;
+    this.broadcast();
+  }
+
+  // ---- state -------------------------------------------------------------------------
+
+  state(): MeetingState {
+    const s: MeetingState = {
+      meetingId: this.meeting.id,
+      title: this.meeting.title,
+      participants: [...this.#members.values()].map((m) => m.participant),
+      cameras: [...this.#cameras.values()].map(({ cameraId, name, addedBy }) => ({ cameraId, name, addedBy })),
+      recording: false,
+    };
+    if (this.#spotlight) s.spotlight = this.#spotlight;
+    if (this.#speaker) s.speaker = this.#speaker;
+    if (this.meeting.rollCall) s.rollCall = this.meeting.rollCall;
+    return s;
+  }
+
+  broadcast(): void {
+    if (!this.#closed) this.outbox.toMeeting(this.meeting.id, 'meeting:state', this.state());
+  }
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const m of this.#members.values()) clearTimeout(m.grace);
+    this.#members.clear();
+    this.#observer?.close();
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  #refreshHosts(): void {
+    for (const m of this.#members.values()) m.participant.host = m.participant.username === this.meeting.host;
+  }
+
+  /** The tile of the unit being called: the first participant of that unit. */
+  #tileOfUnit(call: RollCall): string | undefined {
+    const unit = call.units[call.current];
+    if (!unit) return undefined;
+    for (const m of this.#members.values()) if (m.participant.unit.id === unit.id) return m.participant.peerId;
+    return undefined;
+  }
+
+  async #push(to: Member, tileId: string, source: MediaSource, producer: types.Producer): Promise<void> {
+    await this.#consumeFor(to, tileId, source, { producer, router: undefined });
+  }
+
+  async #pushCamera(to: Member, cameraId: string, live: CameraProducer): Promise<void> {
+    await this.#consumeFor(to, cameraTileId(cameraId), 'site-camera', live);
+  }
+
+  async #consumeFor(to: Member, tileId: string, source: PushedConsumer['source'], live: { producer: types.Producer; router: types.Router | undefined }): Promise<void> {
+    const peer = to.peer;
+    if (!peer || !to.recvTransportId || !to.rtpCapabilities || live.producer.closed) return;
+    const existing = to.consumed.get(live.producer.id);
+    if (existing && peer.hasConsumer(existing)) return;
+    try {
+      const options = await peer.consume(to.recvTransportId, live.producer, live.router ?? peer.router, to.rtpCapabilities);
+      to.consumed.set(live.producer.id, options.id);
+      this.outbox.toSocket(to.socketId, 'meeting:consumer', { tileId, source, ...options });
+    } catch (err) {
+      // One participant's browser that cannot take a stream must not stop the others getting it.
+      this.logger.warn({ err, meetingId: this.id, to: to.participant.peerId, tileId }, 'could not push a consumer');
+    }
+  }
+
+  #speakerObserver(router: types.Router): types.ActiveSpeakerObserver | undefined {
+    if (this.#observer && !this.#observer.closed && this.#observerRouter === router) return this.#observer;
+    this.#observer?.close();
+    this.#observer = undefined;
+    this.#observerRouter = router;
+    router
+      .createActiveSpeakerObserver({ interval: 300 })
+      .then((observer) => {
+        if (this.#closed || this.#observerRouter !== router) return observer.close();
+        this.#observer = observer;
+        observer.on('dominantspeaker', ({ producer }) => {
+          const member = [...this.#members.values()].find((m) => m.producers.get('mic') === producer);
+          if (!member || this.#speaker === member.participant.peerId) return;
+          this.#speaker = member.participant.peerId;
+          this.outbox.toMeeting(this.id, 'meeting:speaker', { tileId: this.#speaker });
+        });
+        // Microphones that started before the observer existed.
+        for (const m of this.#members.values()) {
+          const mic = m.producers.get('mic');
+          if (mic && !mic.closed && m.peer?.router === router) observer.addProducer({ producerId: mic.id }).catch(() => undefined);
+        }
+      })
+      .catch((err: unknown) => this.logger.warn({ err, meetingId: this.id }, 'no active speaker observer'));
+    return undefined;
+  }
+  #observerRouter: types.Router | undefined;
+
+  #detach(member: Member): void {
+    for (const p of member.producers.values()) p.close();
+    member.producers.clear();
+    member.consumed.clear();
+    member.peer = undefined;
+    member.recvTransportId = undefined;
+  }
+
+  #drop(member: Member, reason?: MeetingLeftReason): void {
+    clearTimeout(member.grace);
+    if (this.#members.get(member.participant.peerId) !== member) return;
+    if (reason) this.outbox.toSocket(member.socketId, 'meeting:left', { reason });
+    // Removed or ended: their media stops now, whatever their page does next.
+    if (reason === 'removed' || reason === 'ended') member.peer?.close();
+    this.#detach(member);
+    this.#members.delete(member.participant.peerId);
+    if (this.#spotlight === member.participant.peerId) this.#spotlight = undefined;
+    if (this.#speaker === member.participant.peerId) this.#speaker = undefined;
+    this.broadcast();
+    if (this.#members.size === 0) this.onEmpty();
+  }
+
+  #member(socketId: string): Member {
+    const m = this.#memberBySocket(socketId);
+    if (!m) throw new AppError('conflict', 'enter the meeting first');
+    return m;
+  }
+
+  #memberBySocket(socketId: string): Member | undefined {
+    for (const m of this.#members.values()) if (m.socketId === socketId) return m;
+    return undefined;
+  }
+
+  #byPeer(peerId: string): Member {
+    const m = this.#members.get(peerId);
+    if (!m) throw new AppError('not_found', 'that participant is not in the meeting');
+    return m;
+  }
+}
