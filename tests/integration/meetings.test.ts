@@ -1,0 +1,163 @@
+/**
+ * Meetings over the real SFU (real mediasoup, Redis) with socket.io clients and no browser:
+ * who may see and join which meeting, and host actions refused (and audited) for anyone but
+ * the host. Media is covered by tests/e2e/meeting.e2e.test.ts.
+ */
+import type { Socket } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, MeetingState, RtpCapabilities, ServerToClientEvents } from '@county/shared';
+import { addUsers, api, browserSocket, startStack, type Stack } from '../support/stack';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let stack: Stack;
+const tokens: Record<string, string> = {};
+const sockets: Client[] = [];
+
+function socket(user: string): Client {
+  const s = browserSocket(stack.baseUrl, tokens[user]);
+  sockets.push(s);
+  return s;
+}
+
+async function request<T>(s: Client, event: keyof ClientToServerEvents, payload: unknown): Promise<Ack<T>> {
+  return (await (s.timeout(10_000).emitWithAck as (e: string, p: unknown) => Promise<Ack<T>>)(event, payload)) as Ack<T>;
+}
+
+/** Joins the meeting's room and enters it (no media): the state it answers. */
+async function enter(user: string, meetingId: string, peerId: string): Promise<{ s: Client; state: MeetingState }> {
+  const s = socket(user);
+  const joined = await request<{ routerRtpCapabilities: RtpCapabilities }>(s, 'room:join', { roomId: `meeting:${meetingId}` });
+  if (!joined.ok) throw new Error(`${user} join: ${joined.error.message}`);
+  const recv = await request<{ id: string }>(s, 'transport:create', { direction: 'recv' });
+  if (!recv.ok) throw new Error(recv.error.message);
+  const entered = await request<MeetingState>(s, 'meeting:enter', { peerId, rtpCapabilities: joined.data.routerRtpCapabilities, recvTransportId: recv.data.id });
+  if (!entered.ok) throw new Error(`${user} enter: ${entered.error.message}`);
+  return { s, state: entered.data };
+}
+
+beforeAll(async () => {
+  stack = await startStack({ gateway: false });
+  const admin = async (path: string, body: unknown) => expect((await api(stack.baseUrl, 'POST', path, body)).status).toBe(201);
+  await admin('/api/townships', { id: 'longli', name: '龙里镇' });
+  await admin('/api/townships', { id: 'xima', name: '洗马镇' });
+  await admin('/api/sites', { id: 'bridge', name: '大桥工地', townshipId: 'longli' });
+  Object.assign(
+    tokens,
+    await addUsers(stack.baseUrl, [
+      { username: 'op-zhang', password: 'operator-pass-1', role: 'operator' } as never,
+      { username: 'longli-clerk', password: 'longli-pass-1', role: 'township', townshipId: 'longli' } as never,
+      { username: 'xima-clerk', password: 'xima-pass-123', role: 'township', townshipId: 'xima' } as never,
+      { username: 'inspector-wang', password: 'inspector-pass-1', role: 'inspector', siteIds: ['bridge'] } as never,
+    ]),
+  );
+  tokens.admin = stack.adminToken;
+  await admin('/api/meetings', { id: 'longli-weekly', title: '龙里镇周例会', townshipIds: ['longli'], host: 'op-zhang' });
+  await admin('/api/meetings', { id: 'county-all', title: '全县调度会', host: 'op-zhang' });
+  await admin('/api/meetings', { id: 'site-call', title: '大桥工地连线', townshipIds: ['xima'], usernames: ['inspector-wang'] });
+});
+
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await stack.stop();
+});
+
+test('a township user sees only meetings that invite its township (and county-wide ones)', async () => {
+  const list = async (user: string) =>
+    ((await api(stack.baseUrl, 'GET', '/api/meetings', undefined, { token: tokens[user] })).json as { id: string }[]).map((m) => m.id).sort();
+  expect(await list('longli-clerk')).toEqual(['county-all', 'longli-weekly']);
+  expect(await list('xima-clerk')).toEqual(['county-all', 'site-call']);
+  expect(await list('inspector-wang')).toEqual(['county-all', 'site-call']);
+  expect(await list('op-zhang')).toEqual(['county-all', 'longli-weekly', 'site-call']);
+  const foreign = await api(stack.baseUrl, 'GET', '/api/meetings/longli-weekly', undefined, { token: tokens['xima-clerk'] });
+  expect(foreign.status).toBe(403);
+});
+
+test('creating a meeting: an id is generated, the host defaults to the creator, bad input is refused and stores nothing', async () => {
+  const r = await api(stack.baseUrl, 'POST', '/api/meetings', { title: '防汛会商' }, { token: tokens['op-zhang'] });
+  expect(r.status).toBe(201);
+  const m = r.json as { id: string; host: string; status: string; units: unknown[] };
+  expect(m.id).toMatch(/^m-[a-z0-9]+-[0-9a-f]{6}$/);
+  expect(m).toEqual(expect.objectContaining({ host: 'op-zhang', status: 'live', units: [] }));
+  const before = ((await api(stack.baseUrl, 'GET', '/api/meetings')).json as unknown[]).length;
+  for (const body of [{}, { title: '' }, { title: 'x', townshipIds: ['nowhere'] }, { title: 'x', units: [{ id: 'Bad Id', name: 'x', kind: 'township' }] }, { title: 'x', extra: 1 }]) {
+    const bad = await api(stack.baseUrl, 'POST', '/api/meetings', body);
+    expect([JSON.stringify(body), bad.status]).toEqual([JSON.stringify(body), 400]);
+  }
+  expect(((await api(stack.baseUrl, 'GET', '/api/meetings')).json as unknown[]).length).toBe(before);
+  const clerk = await api(stack.baseUrl, 'POST', '/api/meetings', { title: '私开会议' }, { token: tokens['longli-clerk'] });
+  expect(clerk.status).toBe(403);
+});
+
+test('joining a meeting that does not exist, is not for you, or has ended: a clear message', async () => {
+  const s = socket('longli-clerk');
+  const missing = await request(s, 'room:join', { roomId: 'meeting:no-such-meeting' });
+  expect(missing).toEqual({ ok: false, error: { code: 'not_found', message: 'meeting no-such-meeting not found' } });
+  const foreign = await request(s, 'room:join', { roomId: 'meeting:site-call' });
+  expect(foreign).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+  const r = await api(stack.baseUrl, 'POST', '/api/meetings', { id: 'ends-soon', title: '将结束' }, { token: tokens['op-zhang'] });
+  expect(r.status).toBe(201);
+  const host = await enter('op-zhang', 'ends-soon', 'host-peer-0001');
+  const left = new Promise((resolve) => host.s.once('meeting:left', resolve));
+  expect(await request(host.s, 'meeting:host', { action: 'end' })).toEqual({ ok: true, data: null });
+  expect(await left).toEqual({ reason: 'ended' });
+  const late = await request(s, 'room:join', { roomId: 'meeting:ends-soon' });
+  expect(late).toEqual({ ok: false, error: { code: 'conflict', message: 'meeting ends-soon has ended' } });
+});
+
+test('a participant forging host actions is refused, nothing changes, and the attempt is in the audit log', async () => {
+  const host = await enter('op-zhang', 'longli-weekly', 'host-peer-0002');
+  const clerk = await enter('longli-clerk', 'longli-weekly', 'clerk-peer-0001');
+  expect(clerk.state.participants.map((p) => [p.username, p.host])).toEqual([
+    ['op-zhang', true],
+    ['longli-clerk', false],
+  ]);
+  const forged = [
+    { action: 'mute', peerId: 'host-peer-0002' },
+    { action: 'mute-all' },
+    { action: 'spotlight', tileId: 'clerk-peer-0001' },
+    { action: 'remove', peerId: 'host-peer-0002' },
+    { action: 'make-host', peerId: 'clerk-peer-0001' },
+    { action: 'rollcall-start' },
+    { action: 'camera-add', cameraId: 'bridge-pano' },
+    { action: 'end' },
+  ];
+  for (const action of forged) {
+    const r = await request(clerk.s, 'meeting:host', action);
+    expect([action.action, r]).toEqual([action.action, { ok: false, error: { code: 'forbidden', message: 'only the host may do that' } }]);
+  }
+  // Malformed actions are refused before anything runs.
+  for (const bad of [{ action: 'explode' }, { action: 'mute' }, { action: 'spotlight', tileId: '<script>' }, 'mute']) {
+    const r = await request(host.s, 'meeting:host', bad);
+    expect(r.ok).toBe(false);
+  }
+  const state = (await api(stack.baseUrl, 'GET', '/api/meetings/longli-weekly')).json as { host: string; status: string; rollCall?: unknown };
+  expect(state).toEqual(expect.objectContaining({ host: 'op-zhang', status: 'live' }));
+  expect(state.rollCall).toBeUndefined();
+  const audit = (await api(stack.baseUrl, 'GET', '/api/audit?action=meeting.control&actor=longli-clerk')).json as { entries: { ok: boolean; detail?: string; target?: string }[] };
+  expect(audit.entries).toHaveLength(forged.length);
+  expect(audit.entries.every((e) => !e.ok && e.target === 'longli-weekly' && e.detail?.endsWith(': forbidden'))).toBe(true);
+  // The host may, and that is audited too.
+  expect(await request(host.s, 'meeting:host', { action: 'spotlight', tileId: 'clerk-peer-0001' })).toEqual({ ok: true, data: null });
+  const ok = (await api(stack.baseUrl, 'GET', '/api/audit?action=meeting.control&actor=op-zhang')).json as { entries: { ok: boolean; detail?: string }[] };
+  expect(ok.entries[0]).toEqual(expect.objectContaining({ ok: true, detail: 'spotlight clerk-peer-0001' }));
+});
+
+test('handing over the host role is kept in the store and survives the new host reconnecting', async () => {
+  const host = await enter('op-zhang', 'county-all', 'host-peer-0003');
+  const clerk = await enter('xima-clerk', 'county-all', 'xima-peer-0001');
+  expect(await request(host.s, 'meeting:host', { action: 'make-host', peerId: 'xima-peer-0001' })).toEqual({ ok: true, data: null });
+  expect(((await api(stack.baseUrl, 'GET', '/api/meetings/county-all')).json as { host: string }).host).toBe('xima-clerk');
+  clerk.s.close();
+  const back = await enter('xima-clerk', 'county-all', 'xima-peer-0001');
+  const me = back.state.participants.find((p) => p.peerId === 'xima-peer-0001');
+  expect(me).toEqual(expect.objectContaining({ host: true, reconnecting: false }));
+  expect(back.state.participants.filter((p) => p.username === 'xima-clerk')).toHaveLength(1);
+  // The old host is now refused.
+  const r = await request(host.s, 'meeting:host', { action: 'mute-all' });
+  expect(r).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+});
+
+test('a peer id belonging to someone else cannot be taken over', async () => {
+  await enter('op-zhang', 'county-all', 'host-peer-0004');
+  await expect(enter('longli-clerk', 'county-all', 'host-peer-0004')).rejects.toThrow('that peer id belongs to someone else');
+});
