@@ -178,7 +178,12 @@ export class SfuServer {
       const meetings = new Meetings(meetingStore, sites, registry, feeds, demand, audit, {
         toSocket: (socketId, event, ...args) => io.to(socketId).emit(event, ...args),
         toMeeting: (meetingId, event, ...args) => io.to(`meeting:${meetingId}`).emit(event, ...args),
-      }, logger, config.MEETING_GRACE_S * 1000);
+        toUser: (username, event, ...args) => io.to(`user:${username}`).emit(event, ...args),
+      }, logger, async (siteId, townshipId) =>
+        (await accounts.list())
+          .filter((u) => !u.disabled && ((u.role === 'inspector' && u.siteIds?.includes(siteId)) || (townshipId !== undefined && u.role === 'township' && u.townshipId === townshipId)))
+          .map((u) => u.username),
+      config.MEETING_GRACE_S * 1000);
       attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, screens, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });
 

@@ -42,6 +42,8 @@ export interface Incident extends IncidentInput {
   closedAt?: string;
   /** The plan it was opened from. */
   planId?: string;
+  /** The meeting it started with the township center and the site's inspectors (a plan on a site). */
+  meetingId?: string;
 }
 
 /** GET /api/incidents?status=open. */

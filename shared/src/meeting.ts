@@ -75,7 +75,29 @@ export interface Meeting {
   endedAt?: string;
   /** The latest roll call, kept with the meeting. */
   rollCall?: RollCall;
+  /** Site cameras in the meeting from its start (a call to a site shows the site's cameras). */
+  cameraIds?: string[];
+  /** The site a call was made to. */
+  siteId?: string;
 }
+
+/** A call to a site ringing on an invited person's pages (their phone) until answered or 60 s pass. */
+export interface IncomingCall {
+  meetingId: string;
+  title: string;
+  siteId: string;
+  siteName: string;
+  caller: string;
+  at: string;
+}
+export const CallAnswerSchema = z.strictObject({ meetingId: MeetingIdSchema, accept: z.boolean() });
+export type CallAnswer = z.infer<typeof CallAnswerSchema>;
+/** Body of POST /api/sites/:id/call: the township center too (an emergency plan's call), a title. */
+export const SiteCallSchema = z.strictObject({
+  title: z.string().trim().min(1).max(200).optional(),
+  withTownship: z.boolean().default(false),
+});
+export type SiteCall = z.infer<typeof SiteCallSchema>;
 
 // ---- the live room -----------------------------------------------------------------------
 

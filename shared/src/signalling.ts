@@ -30,6 +30,8 @@ import type { AckFn } from './errors';
 import { RoomIdSchema, type RoomId } from './rooms';
 import type { Screen } from './wall';
 import type {
+  CallAnswer,
+  IncomingCall,
   ConsumerPreference,
   HostActionBody,
   MediaSource,
@@ -134,6 +136,8 @@ export interface ClientToServerEvents {
   'consumer:preference': (req: ConsumerPreference, ack: AckFn<null>) => void;
   /** Host controls and the roll call; refused (and audited) for anyone but the host. */
   'meeting:host': (req: HostActionBody, ack: AckFn<null>) => void;
+  /** Accept or decline a call ringing on this user's pages. */
+  'call:answer': (req: CallAnswer, ack: AckFn<null>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -160,6 +164,12 @@ export interface ServerToClientEvents {
   'meeting:left': (msg: { reason: MeetingLeftReason }) => void;
   /** The server closed one of this page's transports: join again. */
   'transport:closed': (msg: { transportId: string }) => void;
+  /** A call to one of this user's sites rings (sent again to each page that connects while it rings). */
+  'call:ringing': (call: IncomingCall) => void;
+  /** Stop ringing: answered (here or on another page), or the caller gave up. */
+  'call:ended': (msg: { meetingId: string }) => void;
+  /** To the meeting: someone declined the call. */
+  'call:declined': (msg: { meetingId: string; username: string }) => void;
 }
 
 // ---- gateway namespace `/ingest` -------------------------------------------------------

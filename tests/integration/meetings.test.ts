@@ -161,3 +161,50 @@ test('a peer id belonging to someone else cannot be taken over', async () => {
   await enter('op-zhang', 'county-all', 'host-peer-0004');
   await expect(enter('longli-clerk', 'county-all', 'host-peer-0004')).rejects.toThrow('that peer id belongs to someone else');
 });
+
+test('calling a site rings its inspector (and, from a plan, the township center) on every page they open, until answered', async () => {
+  const inspector = socket('inspector-wang');
+  const township = socket('longli-clerk');
+  const other = socket('xima-clerk');
+  await Promise.all([inspector, township, other].map((s) => new Promise((r) => (s.connected ? r(null) : s.once('connect', () => r(null))))));
+  const heard: Record<string, string[]> = { inspector: [], township: [], other: [] };
+  inspector.on('call:ringing', (c) => heard.inspector!.push(c.meetingId));
+  township.on('call:ringing', (c) => heard.township!.push(c.meetingId));
+  other.on('call:ringing', (c) => heard.other!.push(c.meetingId));
+
+  expect((await api(stack.baseUrl, 'POST', '/api/sites/bridge/call', {}, { token: tokens['longli-clerk'] })).status).toBe(403);
+  expect((await api(stack.baseUrl, 'POST', '/api/sites/nowhere/call', {})).status).toBe(404);
+  expect((await api(stack.baseUrl, 'POST', '/api/sites/bridge/call', { withTownship: 'yes' })).status).toBe(400);
+
+  const r = await api(stack.baseUrl, 'POST', '/api/sites/bridge/call', {}, { token: tokens['op-zhang'] });
+  expect(r.status).toBe(201);
+  const call = r.json as { id: string; host: string; usernames: string[]; siteId: string; title: string };
+  expect(call).toEqual(expect.objectContaining({ host: 'op-zhang', usernames: ['inspector-wang'], siteId: 'bridge', title: '现场连线：大桥工地' }));
+  for (let i = 0; i < 50 && heard.inspector!.length === 0; i++) await new Promise((res) => setTimeout(res, 50));
+  expect(heard).toEqual({ inspector: [call.id], township: [], other: [] });
+
+  // A page the inspector opens while it rings rings too.
+  const phone = socket('inspector-wang');
+  const rung = await new Promise<string>((res) => phone.once('call:ringing', (c) => res(c.meetingId)));
+  expect(rung).toBe(call.id);
+  // Accepting on the phone stops the ringing on every page.
+  const stopped = new Promise<string>((res) => inspector.once('call:ended', (m) => res(m.meetingId)));
+  expect(await request(phone, 'call:answer', { meetingId: call.id, accept: true })).toEqual({ ok: true, data: null });
+  expect(await stopped).toBe(call.id);
+  const later = socket('inspector-wang');
+  const none = await new Promise<string>((res) => {
+    later.once('call:ringing', () => res('rang'));
+    setTimeout(() => res('silent'), 1000);
+  });
+  expect(none).toBe('silent');
+  // The inspector may join it; a user of another township may not.
+  await enter('inspector-wang', call.id, 'insp-peer-0001');
+  expect(await request(socket('xima-clerk'), 'room:join', { roomId: `meeting:${call.id}` })).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+
+  // With the township center (an emergency plan's call): the township's users ring too.
+  const both = await api(stack.baseUrl, 'POST', '/api/sites/bridge/call', { withTownship: true, title: '大桥防汛' });
+  const id = (both.json as { id: string }).id;
+  for (let i = 0; i < 50 && !heard.township!.includes(id); i++) await new Promise((res) => setTimeout(res, 50));
+  expect(heard.township).toEqual([id]);
+  expect(heard.other).toEqual([]);
+});

@@ -1,4 +1,4 @@
-import type { AuditPage, Incident, Plan, Screen, Tour } from '@county/shared';
+import type { AuditPage, Incident, Meeting, Plan, Screen, Tour } from '@county/shared';
 import { addUsers, api, browserSocket, type Stack, startStack, waitFor } from '../support/stack';
 
 type Sock = ReturnType<typeof browserSocket>;
@@ -223,6 +223,9 @@ describe('wall tours, incidents and plans', () => {
     const main = await screen('main');
     expect([main.layout, main.tiles]).toEqual(['2x2', [{ cameraId: 'cam-b' }, { cameraId: 'cam-a' }, { cameraId: 'cam-c' }, null]]);
     const incident = run.json as Incident;
+    // A plan on a site also calls it: a meeting with the township center and the site's inspectors.
+    const meeting = (await call('GET', `/api/meetings/${incident.meetingId}`)).json as Meeting;
+    expect(meeting).toEqual(expect.objectContaining({ host: 'op-li', siteId: 'bridge', townshipIds: ['longli'], cameraIds: ['cam-a', 'cam-b', 'cam-c'] }));
     const fireRun = await call('POST', '/api/plans/fire-school/run', { title: '学校工地起火', severity: 'critical' });
     expect(fireRun.json).toEqual(expect.objectContaining({ title: '学校工地起火', townshipId: 'chengguan', severity: 'critical', cameraIds: ['cam-e', 'cam-d'] }));
     expect(((await call('GET', '/api/incidents?status=open')).json as Incident[]).map((i) => i.planId).sort()).toEqual(['fire-school', 'flood-bridge']);

@@ -2,6 +2,7 @@ import { useTranslation } from 'react-i18next';
 import { Navigate, Outlet, useLocation } from 'react-router-dom';
 import type { Role } from '@county/shared';
 import { TopBar } from '../layout/TopBar';
+import { IncomingCall } from '../meeting/IncomingCall';
 import { loginPath } from './nextPath';
 import { useSession } from './useSession';
 
@@ -25,5 +26,10 @@ export function RequireAuth({ roles }: { roles?: readonly Role[] }) {
       </div>
     );
   }
-  return <Outlet />;
+  return (
+    <>
+      <Outlet />
+      {!roles && <IncomingCall />}
+    </>
+  );
 }

@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import type { PtzPreset, RecordingView } from '@county/shared';
 import { apiJson } from '../auth/Session';
+import { useSession } from '../auth/useSession';
+import { CallSiteButton } from '../meeting/CallSiteButton';
 import { errorText } from '../i18n/errorText';
 import { CameraTile, type TileMode } from '../wall/CameraTile';
 import { useWallRoom } from '../wall/useWallRoom';
@@ -21,6 +23,9 @@ export function CameraPage() {
   const [recordings, setRecordings] = useState<RecordingView[]>([]);
   const [playing, setPlaying] = useState<string>();
   const [message, setMessage] = useState<string>();
+  const session = useSession();
+  // Calling a site starts a meeting: for those who may start one (the county center).
+  const canCall = session.status === 'signed-in' && (session.user.role === 'admin' || session.user.role === 'operator');
 
   const base = `/api/cameras/${encodeURIComponent(id)}`;
   useEffect(() => {
@@ -51,6 +56,11 @@ export function CameraPage() {
         <h1>{camera.name}</h1>
       </header>
       <CameraTile camera={camera} engine={engine} showStats mode={mode} />
+      {camera.siteId && canCall && (
+        <section className="camera-page__buttons">
+          <CallSiteButton siteId={camera.siteId} />
+        </section>
+      )}
       {message && <p className="camera-page__message">{message}</p>}
       {camera.ptz && (
         <section>

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { CameraView } from '@county/shared';
 import { healthIssue, healthText } from '../screen/health';
 import type { CameraDirectory } from './useCameraDirectory';
+import { CallSiteButton } from '../meeting/CallSiteButton';
 
 /** The drag payload's type: a camera id dropped on a tile. */
 export const CAMERA_DRAG_TYPE = 'application/x-county-camera';
@@ -64,7 +65,11 @@ export function CameraTree({
             <ul>
               {g.sites.map((s) => (
                 <li key={s.id} className="camera-tree__site" data-site-id={s.id}>
-                  {s.id && <span>{s.name}</span>}
+                  {s.id && (
+                    <span className="camera-tree__site-name">
+                      {s.name} <CallSiteButton siteId={s.id} />
+                    </span>
+                  )}
                   <ul>
                     {s.cameras.map((c) => {
                       const issue = healthIssue(c);

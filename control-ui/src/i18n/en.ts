@@ -248,6 +248,13 @@ const en: Messages = {
     saved: 'Emergency plan "{{name}}" saved',
     noCameras: 'This screen shows no cameras',
   },
+  call: {
+    callSite: 'Call the site',
+    incoming: 'Incoming call',
+    from: 'from {{caller}}',
+    accept: 'Accept',
+    decline: 'Decline',
+  },
   meeting: {
     list: 'Video meetings',
     none: 'No meetings',

@@ -249,6 +249,13 @@ const zhCN = {
     saved: '已保存应急预案“{{name}}”',
     noCameras: '当前屏幕上没有摄像机',
   },
+  call: {
+    callSite: '呼叫现场',
+    incoming: '现场连线呼叫',
+    from: '来自 {{caller}}',
+    accept: '接听',
+    decline: '拒绝',
+  },
   meeting: {
     list: '视频会议',
     none: '暂无会议',

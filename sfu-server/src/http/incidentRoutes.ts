@@ -12,6 +12,7 @@ import { authorize, can } from '../auth/permissions';
 import type { AuditLog } from '../audit/AuditLog';
 import { Incidents, incidentResource } from '../incidents/Incidents';
 import type { Plans } from '../incidents/Plans';
+import type { Meetings } from '../meetings/Meetings';
 import { audited, body, parse, principal, route } from './route';
 
 /**
@@ -19,7 +20,7 @@ import { audited, body, parse, principal, route } from './route';
  * township or sites), incidents:manage opens, closes and runs plans. Every incident action
  * is audited with target `incident:<id>`: the incident's timeline.
  */
-export function incidentRoutes(deps: { incidents: Incidents; plans: Plans; audit: AuditLog }): express.Router {
+export function incidentRoutes(deps: { incidents: Incidents; plans: Plans; meetings: Meetings; audit: AuditLog }): express.Router {
   const { incidents, plans, audit } = deps;
   const router = express.Router();
 
@@ -105,7 +106,8 @@ export function incidentRoutes(deps: { incidents: Incidents; plans: Plans; audit
     }),
   );
 
-  // One click: the plan's cameras on its screen and an open incident (the plan id is kept on the incident).
+  // One click: the plan's cameras on its screen, an open incident (the plan id is kept on the
+  // incident) and, for a plan on a site, a call to the site with its township center.
   router.post(
     '/plans/:id/run',
     route(async (req, res) => {
@@ -117,7 +119,10 @@ export function incidentRoutes(deps: { incidents: Incidents; plans: Plans; audit
         authorize(p, 'incidents:manage');
         const input = await plans.incidentFor(planId, run);
         authorize(p, 'incidents:manage', incidentResource(input));
-        return incidents.open(input, p.username, { id, planId });
+        const opened = await incidents.open(input, p.username, { id, planId });
+        if (!opened.siteId || !can(p, 'meetings:manage')) return opened;
+        const meeting = await deps.meetings.callSite(p, opened.siteId, { title: opened.title, withTownship: true });
+        return incidents.attachMeeting(id, meeting.id);
       });
       res.status(201).json(incident);
     }),

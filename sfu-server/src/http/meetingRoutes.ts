@@ -1,5 +1,5 @@
 import express from 'express';
-import { MeetingIdSchema, MeetingInputSchema } from '@county/shared';
+import { MeetingIdSchema, MeetingInputSchema, SiteCallSchema, slugSchema } from '@county/shared';
 import type { AuditLog } from '../audit/AuditLog';
 import type { MeetingStore } from '../meetings/MeetingStore';
 import type { Meetings } from '../meetings/Meetings';
@@ -39,6 +39,17 @@ export function meetingRoutes(deps: { meetings: Meetings; meetingStore: MeetingS
     route(async (req, res) => {
       const input = body(MeetingInputSchema, req);
       const m = await audited(audit, req, res, 'meeting.create', input.id, () => meetings.create(principal(res), input));
+      res.status(201).json(m);
+    }),
+  );
+
+  // Call a site: its inspectors' phones ring; the answer is the meeting to open (as its host).
+  router.post(
+    '/sites/:id/call',
+    route(async (req, res) => {
+      const siteId = parse(slugSchema('site id'), req.params.id);
+      const call = parse(SiteCallSchema, req.body ?? {});
+      const m = await audited(audit, req, res, 'meeting.create', `call:${siteId}`, () => meetings.callSite(principal(res), siteId, call));
       res.status(201).json(m);
     }),
   );

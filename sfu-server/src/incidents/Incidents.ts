@@ -67,8 +67,14 @@ export class Incidents {
     const incident: Incident = { ...input, cameraIds, id: opts.id, status: 'open', openedBy: by, openedAt: new Date().toISOString() };
     if (input.siteId === undefined) delete incident.siteId;
     if (opts.planId) incident.planId = opts.planId;
-    // The meeting of the incident (county center with the township) will be started here once meetings exist.
     return this.#records.add(incident, MAX_INCIDENTS, 'incident');
+  }
+
+  /** Records the meeting the incident started (see the plan run route). */
+  async attachMeeting(id: string, meetingId: string): Promise<Incident> {
+    const next = await this.#records.update(id, { meetingId });
+    if (!next) throw new AppError('not_found', `incident ${id} not found`);
+    return next;
   }
 
   /** Closing leaves the screen showing what it shows: the operator decides what comes next. */

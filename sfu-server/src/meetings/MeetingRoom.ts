@@ -21,6 +21,8 @@ import type { MediaPeer } from '../media/MediaPeer';
 export interface MeetingOutbox {
   toSocket<E extends keyof ServerToClientEvents>(socketId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
   toMeeting<E extends keyof ServerToClientEvents>(meetingId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Every page a user has open (their phone's, their desk's). */
+  toUser<E extends keyof ServerToClientEvents>(username: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
 /** Where a site camera's live producer is (CameraFeeds, possibly on another router). */

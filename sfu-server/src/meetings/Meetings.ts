@@ -9,8 +9,10 @@ import {
   type MeetingInput,
   type MeetingState,
   type MeetingUnit,
+  type IncomingCall,
   type Participant,
   type RollCall,
+  type SiteCall,
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { AuditLog } from '../audit/AuditLog';
@@ -47,6 +49,8 @@ export class Meetings {
     private readonly audit: AuditLog,
     private readonly outbox: MeetingOutbox,
     private readonly logger: Logger,
+    /** Who a call to a site rings: its inspectors, and with a township id that township's users too. */
+    private readonly calleesOf: (siteId: string, townshipId?: string) => Promise<string[]>,
     private readonly graceMs = 30_000,
   ) {
     // A site camera's feed restarted: its new producer goes to the meetings showing it.
@@ -116,6 +120,10 @@ export class Meetings {
       });
       this.#live.set(meetingId, created);
       room = created;
+      // A call to a site starts with the site's cameras in: put in as they come live, not awaited.
+      if (meeting.cameraIds?.length) {
+        this.#addCameras(created, meeting.cameraIds, meeting.host).catch((err: unknown) => this.logger.warn({ err, meetingId }, 'site cameras not put in'));
+      }
     }
     return room.enter({ username: p.username, displayName: req.displayName ?? p.username, unit: await this.#unitOf(p, meeting) }, socketId, peer, req);
   }
@@ -155,6 +163,59 @@ export class Meetings {
       await this.audit.record({ ...entry, ok: false, detail: `${detail}: ${err instanceof AppError ? err.code : 'internal'}` });
       throw err;
     }
+  }
+
+  /**
+   * Calls a site: a meeting with the caller as host, the site's inspectors invited (and the
+   * township center with `withTownship`), the site's cameras in it; the inspectors' pages ring.
+   */
+  async callSite(p: Principal, siteId: string, call: SiteCall): Promise<Meeting> {
+    authorize(p, 'meetings:manage');
+    // The site is the resource addressed here: unknown is 404, not a bad field.
+    const site = await this.sites.site(siteId).catch(() => {
+      throw new AppError('not_found', `site ${siteId} not found`);
+    });
+    authorize(p, 'cameras:view', { kind: 'site', townshipId: site.townshipId, siteId });
+    const callees = await this.calleesOf(siteId, call.withTownship ? site.townshipId : undefined);
+    const township = await this.sites.township(site.townshipId);
+    const cameraIds = (await this.registry.list()).filter((c) => c.siteId === siteId).map((c) => c.id);
+    const now = new Date().toISOString();
+    const meeting = await this.store.create({
+      id: `call-${siteId.slice(0, 40)}-${Date.now().toString(36)}`,
+      title: call.title ?? `现场连线：${site.name}`,
+      // The site's township may join (never an empty list: that would be county-wide).
+      townshipIds: [site.townshipId],
+      usernames: callees,
+      units: [
+        ...(call.withTownship ? [{ id: site.townshipId, name: township?.name ?? site.townshipId, kind: 'township' as const }] : []),
+        { id: siteId, name: site.name, kind: 'site', townshipId: site.townshipId },
+      ],
+      host: p.username,
+      scheduledAt: now,
+      status: 'live',
+      createdBy: p.username,
+      createdAt: now,
+      cameraIds,
+      siteId,
+    });
+    const ring: IncomingCall = { meetingId: meeting.id, title: meeting.title, siteId, siteName: site.name, caller: p.username, at: now };
+    for (const u of callees) {
+      await this.store.ring(u, ring);
+      this.outbox.toUser(u, 'call:ringing', ring);
+    }
+    return meeting;
+  }
+
+  /** Calls ringing for a user now (a page that just connected rings too). */
+  ringing(username: string): Promise<IncomingCall[]> {
+    return this.store.ringing(username);
+  }
+
+  /** Accepting stops the ringing everywhere (the page then joins); declining tells the meeting. */
+  async answer(p: Principal, meetingId: string, accept: boolean): Promise<void> {
+    await this.store.stopRinging(p.username, meetingId);
+    this.outbox.toUser(p.username, 'call:ended', { meetingId });
+    if (!accept) this.outbox.toMeeting(meetingId, 'call:declined', { meetingId, username: p.username });
   }
 
   /** The latest roll call as CSV (UTF-8 with BOM so Excel in zh-CN reads it). */
@@ -240,6 +301,26 @@ export class Meetings {
         return;
       }
     }
+  }
+
+  async #addCameras(room: MeetingRoom, cameraIds: string[], by: string): Promise<void> {
+    try {
+      await this.demand.holdOnly(`meeting:${room.id}`, cameraIds);
+    } catch (err) {
+      this.logger.warn({ err, meetingId: room.id }, 'meeting cameras not pulled');
+      return;
+    }
+    await Promise.all(
+      cameraIds.map(async (id) => {
+        try {
+          const camera = await this.registry.get(id);
+          const live = await this.#cameraProducer(id, CAMERA_START_MS);
+          if (this.#live.get(room.id) === room && !room.hasCamera(id)) await room.addCamera({ cameraId: id, name: camera.name, addedBy: by }, live);
+        } catch (err) {
+          this.logger.warn({ err, meetingId: room.id, cameraId: id }, 'site camera not put in the meeting');
+        }
+      }),
+    );
   }
 
   async #cameraProducer(cameraId: string, timeoutMs = 0): Promise<{ producer: types.Producer; router: types.Router }> {

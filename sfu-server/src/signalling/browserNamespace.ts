@@ -9,6 +9,7 @@ import {
   WatchCamerasRequestSchema,
   ConsumerPreferenceSchema,
   HostActionSchema,
+  CallAnswerSchema,
   MeetingEnterRequestSchema,
   MeetingProduceRequestSchema,
   MeetingSourceRequestSchema,
@@ -54,6 +55,7 @@ const BROWSER_REQUESTS: Record<RequestEvent<ClientToServerEvents>, true> = {
   'meeting:source': true,
   'meeting:stop-source': true,
   'meeting:host': true,
+  'call:answer': true,
 };
 const KNOWN_REQUESTS: ReadonlySet<string> = new Set(Object.keys(BROWSER_REQUESTS));
 
@@ -123,8 +125,13 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
   io.on('connection', (socket) => {
     const principal = socket.data.principal as Principal;
     // The in-memory adapter joins synchronously; a shared (Redis) adapter may reject: log it.
-    Promise.resolve(socket.join([`session:${principal.sessionId}`, ...scopeRooms(principal)])).catch((err: unknown) =>
+    Promise.resolve(socket.join([`session:${principal.sessionId}`, `user:${principal.username}`, ...scopeRooms(principal)])).catch((err: unknown) =>
       logger.error({ err }, 'socket could not join its scope rooms'),
+    );
+    // A call that rings now rings on this page too.
+    deps.meetings.ringing(principal.username).then(
+      (calls) => calls.forEach((call) => socket.emit('call:ringing', call)),
+      (err: unknown) => logger.warn({ err }, 'ringing calls not read'),
     );
     let joined: { room: Room; peer: MediaPeer } | undefined;
     let watching: Promise<unknown> = Promise.resolve();
@@ -238,6 +245,11 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
 
     onRequest(socket, 'meeting:host', HostActionSchema, log, async (action) => {
       await deps.meetings.control(principal, socket.handshake.address, meetingId(), socket.id, action);
+      return null;
+    });
+
+    onRequest(socket, 'call:answer', CallAnswerSchema, log, async ({ meetingId, accept }) => {
+      await deps.meetings.answer(principal, meetingId, accept);
       return null;
     });
 
