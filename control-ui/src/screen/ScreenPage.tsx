@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useParams } from 'react-router-dom';
-import { feedId, RoomIdSchema, type RoomId } from '@county/shared';
+import { useParams, useSearchParams } from 'react-router-dom';
+import { CameraStreamSchema, feedId, RoomIdSchema, type RoomId } from '@county/shared';
 import { errorText } from '../i18n/errorText';
 import { usePageVisible } from '../wall/useVisibility';
 import { useWallRoom } from '../wall/useWallRoom';
@@ -29,9 +29,11 @@ function LiveScreen({ screenId, roomId }: { screenId: string; roomId: RoomId }) 
   // A hidden tab watches nothing (its layers stop receiving too).
   const { engine, cameras, connection, signal } = useWallRoom(roomId, usePageVisible() ? watched : '');
   const { screen, error } = useScreen(signal, screenId);
+  // `?streams=main` (or `sub`): every tile plays that stream, whatever its size (a wall whose small tiles are large).
+  const prefer = CameraStreamSchema.safeParse(useSearchParams()[0].get('streams')).data;
   const tiles = screen ? layoutTiles(screen.layout, screen.tiles) : [];
   // Each tile's stream (small tiles: the sub stream) follows from the cameras, known once the room is joined.
-  const streams = tiles.map((tile, i) => tileStream(screen!.layout, i, cameras.find((c) => c.id === tileCameraId(tile))));
+  const streams = tiles.map((tile, i) => tileStream(screen!.layout, i, cameras.find((c) => c.id === tileCameraId(tile)), prefer));
   // Watched: what the tiles are to show, and what their layers still show until the new picture renders.
   const [held, setHeld] = useState<Record<number, string>>({});
   const onLayers = useCallback((i: number, feeds: string) => setHeld((h) => (h[i] === feeds ? h : { ...h, [i]: feeds })), []);

@@ -26,11 +26,13 @@ export const tileCameraId = (tile: Tile | undefined): string | undefined =>
 /**
  * The stream a tile plays: the main stream where the tile spans more than half the screen
  * (layout 1, the big tile of 1+5), else the sub stream (<= 640x360), when the camera has one
- * and it is not offline (a broken sub URL falls back to the main stream).
+ * and it is not offline (a broken sub URL falls back to the main stream). `prefer` (the
+ * page's `?streams=main|sub`) overrides the size rule for every tile.
  */
-export function tileStream(layout: WallLayout, index: number, camera: CameraView | undefined): CameraStream {
+export function tileStream(layout: WallLayout, index: number, camera: CameraView | undefined, prefer?: CameraStream): CameraStream {
   const large = layout === '1' || (layout === '1+5' && index === 0);
-  return !large && camera?.hasSub && camera.sub?.status !== 'offline' ? 'sub' : 'main';
+  const wanted = prefer ?? (large ? 'main' : 'sub');
+  return wanted === 'sub' && camera?.hasSub && camera.sub?.status !== 'offline' ? 'sub' : 'main';
 }
 
 /** A camera as one of its streams shows it: for `sub`, the sub stream's status and health. */
