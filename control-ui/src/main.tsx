@@ -11,6 +11,7 @@ import { session } from './auth/Session';
 import { CameraPage } from './camera/CameraPage';
 import { ConsolePage } from './console/ConsolePage';
 import { HomePage } from './home/HomePage';
+import { GuestPage } from './meeting/GuestPage';
 import { MeetingPage } from './meeting/MeetingPage';
 import { MeetingsPage } from './meeting/MeetingsPage';
 import { ScreenPage } from './screen/ScreenPage';
@@ -26,6 +27,7 @@ createRoot(root).render(
     <BrowserRouter>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/guest/:token" element={<GuestPage />} />
         <Route element={<RequireAuth />}>
           <Route path="/wall" element={<WallPage />} />
           <Route path="/wall/:screenId" element={<ScreenPage />} />

@@ -183,6 +183,7 @@ export class SfuServer {
         (await accounts.list())
           .filter((u) => !u.disabled && ((u.role === 'inspector' && u.siteIds?.includes(siteId)) || (townshipId !== undefined && u.role === 'township' && u.townshipId === townshipId)))
           .map((u) => u.username),
+      (meetingId, name, expiresAt) => accounts.guestToken(meetingId, name, expiresAt),
       config.MEETING_GRACE_S * 1000);
       attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, screens, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });

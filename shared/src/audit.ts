@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'meeting.delete',
   /** A host action in a live meeting (mute, spotlight, roll call, ...), or a refused attempt. */
   'meeting.control',
+  'meeting.guest-link',
   'wall.change',
   'wall.preset',
   'wall.preset.delete',

@@ -11,7 +11,8 @@ import { UsernameSchema } from './auth';
 export const MeetingIdSchema = slugSchema('meeting id');
 
 /** Where a participant or an invited unit sits in the county. */
-export const UNIT_KINDS = ['county', 'township', 'village', 'site'] as const;
+/** `guest`: someone in through a guest link, without an account. */
+export const UNIT_KINDS = ['county', 'township', 'village', 'site', 'guest'] as const;
 export const UnitKindSchema = z.enum(UNIT_KINDS);
 export type UnitKind = z.infer<typeof UnitKindSchema>;
 
@@ -138,6 +139,24 @@ export interface MeetingState {
   speaker?: string;
   rollCall?: RollCall;
   recording: boolean;
+  /** Guests waiting for the host to admit them. */
+  lobby: { peerId: string; displayName: string }[];
+  /** Only in the answer to a guest's `meeting:enter`: they wait in the lobby. */
+  waiting?: boolean;
+}
+
+/** Body of POST /api/meetings/:id/guest-links: who the guest is and when the link stops working (default 24 h, at most 7 days). */
+export const GuestLinkInputSchema = z.strictObject({
+  name: z.string().trim().min(1, 'name: required').max(60),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type GuestLinkInput = z.infer<typeof GuestLinkInputSchema>;
+export interface GuestLink {
+  /** The page a guest opens: /guest/<token>. */
+  url: string;
+  token: string;
+  name: string;
+  expiresAt: string;
 }
 
 /** Tile ids of cameras in a meeting: never a peer id (those are random hex). */
@@ -186,6 +205,8 @@ export const HostActionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('ask-unmute'), peerId: PeerIdSchema }),
   z.strictObject({ action: z.literal('spotlight'), tileId: z.union([PeerIdSchema, z.string().regex(/^camera:[a-z0-9][a-z0-9_-]{0,63}$/)]).nullable() }),
   z.strictObject({ action: z.literal('remove'), peerId: PeerIdSchema }),
+  z.strictObject({ action: z.literal('admit'), peerId: PeerIdSchema }),
+  z.strictObject({ action: z.literal('deny'), peerId: PeerIdSchema }),
   z.strictObject({ action: z.literal('make-host'), peerId: PeerIdSchema }),
   z.strictObject({ action: z.literal('end') }),
   z.strictObject({ action: z.literal('camera-add'), cameraId: CameraIdSchema }),
@@ -215,4 +236,4 @@ export interface PushedConsumer {
 }
 
 /** Why a participant's page left the meeting. */
-export type MeetingLeftReason = 'removed' | 'ended' | 'replaced';
+export type MeetingLeftReason = 'removed' | 'ended' | 'replaced' | 'denied';

@@ -160,6 +160,8 @@ export interface ServerToClientEvents {
   /** The host muted this participant's source. */
   'meeting:muted': (msg: { source: MediaSource; by: string }) => void;
   'meeting:ask-unmute': (msg: { by: string }) => void;
+  /** The host let this guest in from the lobby: enter again. */
+  'meeting:admitted': () => void;
   /** This page is out of the meeting (removed by the host, the meeting ended, or it joined elsewhere). */
   'meeting:left': (msg: { reason: MeetingLeftReason }) => void;
   /** The server closed one of this page's transports: join again. */

@@ -165,10 +165,19 @@ test('a participant whose transport the server closes is back within 5 s, withou
   const peer = site.stack.sfu.rooms.get(`meeting:${meetingId}`)!.peer(socketId)!;
   const reloads: string[] = [];
   pages.xima.on('framenavigated', (f) => f === pages.xima.mainFrame() && reloads.push(f.url()));
+  const tile = `.meeting-tile[data-peer-id="${peerIds['tw-xima']}"][data-source="camera"]`;
+  const before = await pages.host.evaluate((sel) => document.querySelector(sel)?.getAttribute('data-consumer-id'), tile);
   const t0 = Date.now();
   peer.closeTransport(peer.transportIds[0]!);
   // The others get xima's camera again (a new consumer) and it decodes.
-  await framesRising(pages.host, `.meeting-tile[data-peer-id="${peerIds['tw-xima']}"][data-source="camera"]`, 5, 15_000);
+  await pages.host.waitForFunction(
+    ({ sel, old }) => {
+      const el = document.querySelector(sel);
+      return el && el.getAttribute('data-consumer-id') !== old && Number(el.getAttribute('data-frames-decoded')) >= 5;
+    },
+    { sel: tile, old: before },
+    { timeout: 15_000, polling: 100 },
+  );
   await pages.xima.waitForSelector('.meeting[data-connection="live"]');
   const backMs = Date.now() - t0;
   expect(backMs).toBeLessThan(5000);
@@ -176,6 +185,26 @@ test('a participant whose transport the server closes is back within 5 s, withou
   // Same place: the same peer id, still one participant for xima.
   const s: MeetingState = room.state();
   expect(s.participants.filter((p) => p.username === 'tw-xima').map((p) => p.peerId)).toEqual([peerIds['tw-xima']]);
+});
+
+test('a guest without an account comes in through a link and the lobby', async () => {
+  const host = pages.host;
+  if (!(await host.locator('[data-panel="people"]').count())) await host.click('button[data-action="people"]');
+  await host.fill('input[name="guest-name"]', '省水利厅 张专家');
+  await host.click('.meeting-guests button[type="submit"]');
+  const url = await (await host.waitForSelector('[data-guest-link]')).getAttribute('data-guest-link');
+  const guestContext = await site.browser.newContext();
+  try {
+    const guest = await guestContext.newPage();
+    await guest.goto(`${site.stack.baseUrl}${url}`);
+    await guest.waitForSelector('.meeting[data-connection="lobby"]');
+    await host.click('li[data-lobby] button[data-action="admit"]');
+    await guest.waitForSelector('.meeting[data-connection="live"]');
+    await framesRising(guest, `.meeting-tile[data-peer-id="${peerIds.admin}"][data-source="camera"]`);
+    await host.waitForFunction(() => [...document.querySelectorAll('li[data-participant]')].some((li) => li.textContent?.includes('省水利厅 张专家')));
+  } finally {
+    await guestContext.close();
+  }
 });
 
 test('the host ends the meeting: everyone is told, and it cannot be joined again', async () => {

@@ -208,3 +208,67 @@ test('calling a site rings its inspector (and, from a plan, the township center)
   expect(heard.township).toEqual([id]);
   expect(heard.other).toEqual([]);
 });
+
+test('a guest link: that meeting only, through the lobby (admit or deny), refused once expired', async () => {
+  await api(stack.baseUrl, 'POST', '/api/meetings', { id: 'with-guests', title: '专家会商', townshipIds: ['longli'], host: 'op-zhang' });
+  const link = async (body: unknown, user = 'op-zhang') => api(stack.baseUrl, 'POST', '/api/meetings/with-guests/guest-links', body, { token: tokens[user] });
+  expect((await link({ name: '省水利厅 张专家' }, 'longli-clerk')).status).toBe(403);
+  expect((await link({ name: '' })).status).toBe(400);
+  expect((await link({ name: 'x', expiresAt: new Date(Date.now() - 1000).toISOString() })).status).toBe(400);
+  expect((await link({ name: 'x', expiresAt: new Date(Date.now() + 8 * 86_400_000).toISOString() })).status).toBe(400);
+  const made = await link({ name: '省水利厅 张专家' });
+  expect(made.status).toBe(201);
+  const { token, url, expiresAt } = made.json as { token: string; url: string; expiresAt: string };
+  expect(url).toBe(`/guest/${token}`);
+  expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(23 * 3_600_000);
+  tokens.guest = token;
+
+  const host = await enter('op-zhang', 'with-guests', 'host-peer-0005');
+  // The guest reaches only this meeting, and nothing else of the county.
+  const guest = socket('guest');
+  expect(await request(guest, 'room:join', { roomId: 'meeting:county-all' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+  expect((await api(stack.baseUrl, 'GET', '/api/cameras', undefined, { token })).status).toBe(403);
+  const lobbyNews = new Promise<MeetingState>((res) => host.s.on('meeting:state', (st) => st.lobby.length && res(st)));
+  const joined = await request<{ routerRtpCapabilities: RtpCapabilities }>(guest, 'room:join', { roomId: 'meeting:with-guests' });
+  expect(joined.ok).toBe(true);
+  const recv = await request<{ id: string }>(guest, 'transport:create', { direction: 'recv' });
+  const enterReq = { peerId: 'guest-peer-0001', rtpCapabilities: joined.ok ? joined.data.routerRtpCapabilities : {}, recvTransportId: recv.ok ? recv.data.id : '' };
+  const waiting = await request<MeetingState>(guest, 'meeting:enter', enterReq);
+  expect(waiting).toEqual({ ok: true, data: expect.objectContaining({ waiting: true, participants: [], cameras: [] }) });
+  expect((await lobbyNews).lobby).toEqual([{ peerId: 'guest-peer-0001', displayName: '省水利厅 张专家' }]);
+  // A guest cannot let themselves in.
+  expect(await request(guest, 'meeting:host', { action: 'admit', peerId: 'guest-peer-0001' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+  const admitted = new Promise((res) => guest.once('meeting:admitted', () => res(true)));
+  expect(await request(host.s, 'meeting:host', { action: 'admit', peerId: 'guest-peer-0001' })).toEqual({ ok: true, data: null });
+  expect(await admitted).toBe(true);
+  const inside = await request<MeetingState>(guest, 'meeting:enter', enterReq);
+  expect(inside.ok && inside.data.participants.find((p) => p.peerId === 'guest-peer-0001')).toEqual(
+    expect.objectContaining({ displayName: '省水利厅 张专家', unit: { kind: 'guest', name: '省水利厅 张专家' }, host: false }),
+  );
+  expect(await request(guest, 'meeting:host', { action: 'end' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+
+  // Denied: told so, never in.
+  const second = (await link({ name: '路人' })).json as { token: string };
+  tokens.guest2 = second.token;
+  const other = socket('guest2');
+  const j2 = await request<{ routerRtpCapabilities: RtpCapabilities }>(other, 'room:join', { roomId: 'meeting:with-guests' });
+  const r2 = await request<{ id: string }>(other, 'transport:create', { direction: 'recv' });
+  await request(other, 'meeting:enter', { peerId: 'guest-peer-0002', rtpCapabilities: j2.ok ? j2.data.routerRtpCapabilities : {}, recvTransportId: r2.ok ? r2.data.id : '' });
+  const denied = new Promise((res) => other.once('meeting:left', res));
+  expect(await request(host.s, 'meeting:host', { action: 'deny', peerId: 'guest-peer-0002' })).toEqual({ ok: true, data: null });
+  expect(await denied).toEqual({ reason: 'denied' });
+
+  // Expired: the link no longer opens a socket.
+  const brief = (await link({ name: '短时访客', expiresAt: new Date(Date.now() + 1500).toISOString() })).json as { token: string };
+  await new Promise((res) => setTimeout(res, 2500));
+  const late = browserSocket(stack.baseUrl, brief.token);
+  sockets.push(late);
+  const refused = await new Promise<string>((res) => {
+    late.once('connect', () => res('connected'));
+    late.once('connect_error', (err) => res(err.message));
+  });
+  expect(refused).toBe('unauthorized');
+  // No token ever reaches the audit log.
+  const audit = (await api(stack.baseUrl, 'GET', '/api/audit?action=meeting.guest-link')).text;
+  expect(audit).not.toContain(token.split('.')[2]);
+});

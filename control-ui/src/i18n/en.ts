@@ -82,6 +82,7 @@ const en: Messages = {
       ptz_save: 'PTZ preset saved',
       meeting_create: 'Meeting created',
       meeting_control: 'Meeting host action',
+      'meeting_guest-link': 'Guest link created',
       meeting_delete: 'Meeting deleted',
       wall_change: 'Wall changed',
       wall_preset: 'Wall preset saved',
@@ -304,7 +305,9 @@ const en: Messages = {
     cannotJoin: 'Cannot join the meeting',
     backToList: 'Back to meetings',
     notice: { mutedByHost: 'The host ({{by}}) muted you', askUnmute: 'The host ({{by}}) asks you to speak' },
-    left: { removed: 'The host removed you from the meeting', ended: 'The meeting has ended', replaced: 'You joined this meeting from another page', self: 'You left the meeting' },
+    left: { removed: 'The host removed you from the meeting', denied: 'The host did not let you in', ended: 'The meeting has ended', replaced: 'You joined this meeting from another page', self: 'You left the meeting' },
+    lobby: { title: 'Lobby', waiting: 'Waiting for the host to let you into "{{title}}"…', admit: 'Admit', deny: 'Deny' },
+    guest: { title: 'Invite a guest (no account)', name: 'Guest name and unit', create: 'Create link', expires: 'Link valid until {{at}}', invalid: 'This invitation link is invalid or has expired' },
     rollCall: {
       title: 'Roll call',
       start: 'Start roll call',

@@ -83,6 +83,7 @@ const zhCN = {
       ptz_save: '保存预置位',
       meeting_create: '创建会议',
       meeting_control: '会议主持操作',
+      'meeting_guest-link': '生成访客链接',
       meeting_delete: '删除会议',
       wall_change: '调整大屏',
       wall_preset: '保存大屏预设',
@@ -305,7 +306,9 @@ const zhCN = {
     cannotJoin: '无法进入会议',
     backToList: '返回会议列表',
     notice: { mutedByHost: '主持人（{{by}}）已将你静音', askUnmute: '主持人（{{by}}）请你发言' },
-    left: { removed: '你已被主持人移出会议', ended: '会议已结束', replaced: '你已在其他页面进入此会议', self: '你已离开会议' },
+    left: { removed: '你已被主持人移出会议', denied: '主持人未允许你进入会议', ended: '会议已结束', replaced: '你已在其他页面进入此会议', self: '你已离开会议' },
+    lobby: { title: '等候室', waiting: '正在等待主持人允许你进入“{{title}}”…', admit: '允许进入', deny: '拒绝' },
+    guest: { title: '邀请访客（无账号）', name: '访客姓名和单位', create: '生成邀请链接', expires: '链接有效期至 {{at}}', invalid: '邀请链接无效或已过期' },
     rollCall: {
       title: '点名',
       start: '开始点名',

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { cameraTileId, type CameraView, type HostActionBody, type MeetingState, type Participant } from '@county/shared';
+import { cameraTileId, type CameraView, type GuestLink, type HostActionBody, type MeetingState, type Participant } from '@county/shared';
 import { apiJson } from '../auth/Session';
 import { errorText } from '../i18n/errorText';
 import type { MeetingClient } from './MeetingClient';
@@ -27,6 +27,20 @@ export function HostPanel({ client, state, me }: { client: MeetingClient; state:
           <button data-action="end" className="danger" onClick={() => window.confirm(t('meeting.confirmEnd')) && act({ action: 'end' })()}>{t('meeting.end')}</button>
         </div>
       )}
+      {host && state.lobby.length > 0 && (
+        <section className="meeting-lobby">
+          <h3>{t('meeting.lobby.title')}</h3>
+          <ul>
+            {state.lobby.map((g) => (
+              <li key={g.peerId} data-lobby={g.peerId}>
+                {g.displayName}
+                <button data-action="admit" onClick={act({ action: 'admit', peerId: g.peerId })}>{t('meeting.lobby.admit')}</button>
+                <button data-action="deny" className="danger" onClick={act({ action: 'deny', peerId: g.peerId })}>{t('meeting.lobby.deny')}</button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       <ul className="meeting-people">
         {state.participants.map((p) => (
           <li key={p.peerId} data-participant={p.peerId}>
@@ -48,6 +62,7 @@ export function HostPanel({ client, state, me }: { client: MeetingClient; state:
         ))}
       </ul>
       <MeetingCameras state={state} host={host} act={act} />
+      {host && <GuestInvite meetingId={state.meetingId} />}
     </aside>
   );
 }
@@ -90,6 +105,40 @@ function MeetingCameras({ state, host, act }: { state: MeetingState; host: boole
             {t('meeting.addCamera')}
           </button>
         </div>
+      )}
+    </section>
+  );
+}
+
+/** The host invites someone without an account: a link for this meeting only, through the lobby. */
+function GuestInvite({ meetingId }: { meetingId: string }) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [link, setLink] = useState<GuestLink>();
+  const [error, setError] = useState<string>();
+  const create = (e: React.FormEvent) => {
+    e.preventDefault();
+    apiJson<GuestLink>(`/api/meetings/${encodeURIComponent(meetingId)}/guest-links`, { method: 'POST', json: { name } }).then(
+      (l) => {
+        setLink(l);
+        setError(undefined);
+      },
+      (err: unknown) => setError(errorText(t, err)),
+    );
+  };
+  return (
+    <section className="meeting-guests">
+      <h3>{t('meeting.guest.title')}</h3>
+      <form className="meeting-panel__row" onSubmit={create}>
+        <input name="guest-name" required placeholder={t('meeting.guest.name')} value={name} onChange={(e) => setName(e.target.value)} />
+        <button type="submit">{t('meeting.guest.create')}</button>
+      </form>
+      {error && <p className="meeting__error" role="alert">{error}</p>}
+      {link && (
+        <p className="meeting-guests__link" data-guest-link={link.url}>
+          <input readOnly value={`${window.location.origin}${link.url}`} onFocus={(e) => e.target.select()} />
+          <small>{t('meeting.guest.expires', { at: new Date(link.expiresAt).toLocaleString() })}</small>
+        </p>
       )}
     </section>
   );

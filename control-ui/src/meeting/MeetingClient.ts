@@ -3,7 +3,8 @@ import type { types } from 'mediasoup-client';
 import type { HostActionBody, MediaSource, MeetingLeftReason, MeetingState, PushedConsumer } from '@county/shared';
 import type { SignalClient } from '../signalling/SignalClient';
 
-export type Connection = 'connecting' | 'live' | 'reconnecting' | 'left';
+/** `lobby`: a guest waiting for the host to let them in. */
+export type Connection = 'connecting' | 'lobby' | 'live' | 'reconnecting' | 'left';
 
 /** What a remote tile plays: its video (camera, screen or site camera) and its sound. */
 export interface RemoteMedia {
@@ -89,6 +90,7 @@ export class MeetingClient {
     s.on('meeting:muted', this.#onMuted);
     s.on('meeting:ask-unmute', this.#onAskUnmute);
     s.on('meeting:left', this.#onLeft);
+    s.on('meeting:admitted', this.#onTransportClosed);
     s.on('transport:closed', this.#onTransportClosed);
     s.on('room:closed', this.#onTransportClosed);
     if (s.connected) this.#onConnect();
@@ -187,6 +189,7 @@ export class MeetingClient {
     s.off('meeting:muted', this.#onMuted);
     s.off('meeting:ask-unmute', this.#onAskUnmute);
     s.off('meeting:left', this.#onLeft);
+    s.off('meeting:admitted', this.#onTransportClosed);
     s.off('transport:closed', this.#onTransportClosed);
     s.off('room:closed', this.#onTransportClosed);
     this.#dropMedia();
@@ -252,6 +255,10 @@ export class MeetingClient {
       muted: { mic: this.#snap.muted.mic, camera: this.#snap.muted.camera },
     });
     if (generation !== this.#generation) return;
+    if (state.waiting) {
+      this.#set({ state, connection: 'lobby', notice: undefined });
+      return;
+    }
     this.#set({ state, connection: 'live', notice: undefined });
     // Sending starts after entering: a camera or microphone that cannot start leaves the meeting usable.
     for (const source of ['mic', 'camera'] as const) {
@@ -345,7 +352,8 @@ export class MeetingClient {
   // ---- server news -------------------------------------------------------------------
 
   readonly #onState = (state: MeetingState) => {
-    if (state.meetingId !== this.meetingId) return;
+    // A guest in the lobby sees nothing of the meeting.
+    if (state.meetingId !== this.meetingId || this.#snap.connection === 'lobby') return;
     this.#set({ state, speaker: state.speaker ?? this.#snap.speaker });
   };
 

@@ -41,7 +41,8 @@ export function MeetingPage() {
   return <MeetingRoomView client={client} />;
 }
 
-function MeetingRoomView({ client }: { client: MeetingClient }) {
+/** The meeting as a participant sees it (signed in, or a guest through a link). */
+export function MeetingRoomView({ client }: { client: MeetingClient }) {
   const { t } = useTranslation();
   const snap = useSyncExternalStore(client.subscribe, client.snapshot);
   const [layout, setLayout] = useState<Layout>('grid');
@@ -57,6 +58,13 @@ function MeetingRoomView({ client }: { client: MeetingClient }) {
   const selfMain = !main && mainId !== undefined && mainId === snap.peerId;
   const rest = main ? tiles.filter((x) => x !== main) : tiles;
 
+  if (snap.connection === 'lobby') {
+    return (
+      <div className="meeting meeting--left" data-connection="lobby">
+        <p>{t('meeting.lobby.waiting', { title: state?.title ?? '' })}</p>
+      </div>
+    );
+  }
   if (snap.connection === 'left') {
     return (
       <div className="meeting meeting--left" data-left={snap.left ?? 'error'}>

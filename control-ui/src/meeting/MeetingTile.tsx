@@ -87,6 +87,7 @@ export function MeetingTile({
       {...peerAttrs}
       data-source={source}
       data-frames-decoded={frames}
+      data-consumer-id={media?.consumerId ?? ''}
       data-spotlight={spotlight ? 'true' : 'false'}
     >
       <video ref={video} autoPlay playsInline muted />

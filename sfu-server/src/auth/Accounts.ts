@@ -127,14 +127,31 @@ export class Accounts extends EventEmitter<{
     if (ids.length) this.emit('sessionsEnded', ids);
   }
 
+  /**
+   * A guest link's token: one meeting, a name, an expiry. It is the guest's only credential
+   * (no session to refresh): it stops working when it expires or the meeting ends.
+   */
+  async guestToken(meetingId: string, name: string, expiresAt: Date): Promise<string> {
+    return new SignJWT({ gm: meetingId, gn: name })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(`guest-${crypto.randomBytes(5).toString('hex')}`)
+      .setIssuer('county-video')
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.secret);
+  }
+
   /** The principal behind an access token; unauthorized when it is bad, expired or revoked. */
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new AppError('unauthorized', 'sign in first');
-    let claims: { sub?: string; sid?: unknown };
+    let claims: { sub?: string; sid?: unknown; gm?: unknown; gn?: unknown };
     try {
       ({ payload: claims } = await jwtVerify(token, this.secret, { algorithms: ['HS256'], issuer: 'county-video' }));
     } catch {
       throw new AppError('unauthorized', 'token invalid or expired; refresh or sign in again');
+    }
+    if (typeof claims.gm === 'string' && typeof claims.gn === 'string' && claims.sub?.startsWith('guest-')) {
+      return { username: claims.sub, role: 'guest', sessionId: claims.sub, meetingId: claims.gm, displayName: claims.gn };
     }
     const sessionId = typeof claims.sid === 'string' ? claims.sid : '';
     const [sessionUser, user] = await Promise.all([

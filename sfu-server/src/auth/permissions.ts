@@ -29,19 +29,26 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+/** A guest: someone without an account, in one meeting through a link that expires. */
+export type PrincipalRole = Role | 'guest';
+
+const ROLE_PERMISSIONS: Record<PrincipalRole, readonly Permission[]> = {
   admin: PERMISSIONS,
   operator: ['cameras:view', 'recordings:view', 'cameras:manage', 'ptz:control', 'wall:view', 'wall:control', 'meetings:join', 'meetings:manage', 'incidents:view', 'incidents:manage'],
   township: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join', 'incidents:view'],
   inspector: ['cameras:view', 'recordings:view', 'ptz:control', 'wall:view', 'meetings:join', 'incidents:view'],
   // A screen shows what operators put on it and controls nothing.
   display: ['cameras:view', 'wall:view', 'meetings:join', 'incidents:view'],
+  guest: ['meetings:join'],
 };
 
 /** Who is asking: a signed-in user and the session the request came through. */
 export interface Principal {
   username: string;
-  role: Role;
+  role: PrincipalRole;
+  /** A guest's one meeting, and the name their link gives them. */
+  meetingId?: string;
+  displayName?: string;
   townshipId?: string;
   siteIds?: readonly string[];
   sessionId: string;
@@ -51,7 +58,7 @@ export interface Principal {
 export type Resource =
   | { kind: 'camera' | 'site'; townshipId?: string; siteId?: string }
   | { kind: 'township'; townshipId: string }
-  | { kind: 'meeting'; townshipIds: readonly string[]; usernames?: readonly string[] };
+  | { kind: 'meeting'; id: string; townshipIds: readonly string[]; usernames?: readonly string[] };
 
 /** A camera as a resource: its township and site decide who may touch it. */
 export function cameraResource(c: { townshipId?: string; siteId?: string }): Resource {
@@ -60,6 +67,7 @@ export function cameraResource(c: { townshipId?: string; siteId?: string }): Res
 
 /** County-wide roles see everything; a township user its township; an inspector its sites. */
 export function inScope(p: Principal, r: Resource): boolean {
+  if (p.role === 'guest') return r.kind === 'meeting' && r.id === p.meetingId;
   if (p.role === 'admin' || p.role === 'operator' || p.role === 'display') return true;
   switch (r.kind) {
     case 'meeting':
@@ -88,6 +96,7 @@ function scopeName(p: Principal): string {
 
 /** The socket.io rooms a principal hears camera news in (see signalling). */
 export function scopeRooms(p: Principal): string[] {
+  if (p.role === 'guest') return [];
   if (p.role === 'township') return [`scope:township:${p.townshipId}`];
   if (p.role === 'inspector') return (p.siteIds ?? []).map((s) => `scope:site:${s}`);
   return ['scope:all'];

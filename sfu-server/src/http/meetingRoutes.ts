@@ -1,5 +1,5 @@
 import express from 'express';
-import { MeetingIdSchema, MeetingInputSchema, SiteCallSchema, slugSchema } from '@county/shared';
+import { GuestLinkInputSchema, MeetingIdSchema, MeetingInputSchema, SiteCallSchema, slugSchema } from '@county/shared';
 import type { AuditLog } from '../audit/AuditLog';
 import type { MeetingStore } from '../meetings/MeetingStore';
 import type { Meetings } from '../meetings/Meetings';
@@ -40,6 +40,16 @@ export function meetingRoutes(deps: { meetings: Meetings; meetingStore: MeetingS
       const input = body(MeetingInputSchema, req);
       const m = await audited(audit, req, res, 'meeting.create', input.id, () => meetings.create(principal(res), input));
       res.status(201).json(m);
+    }),
+  );
+
+  router.post(
+    '/meetings/:id/guest-links',
+    route(async (req, res) => {
+      const id = parse(MeetingIdSchema, req.params.id);
+      const input = body(GuestLinkInputSchema, req);
+      const link = await audited(audit, req, res, 'meeting.guest-link', id, () => meetings.guestLink(principal(res), id, input));
+      res.status(201).json(link);
     }),
   );
 

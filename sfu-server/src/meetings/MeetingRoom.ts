@@ -50,6 +50,9 @@ interface Member {
 export class MeetingRoom {
   readonly #members = new Map<string, Member>();
   readonly #cameras = new Map<string, MeetingCamera & { live?: CameraProducer }>();
+  /** Guests waiting for the host (peerId -> who, where), and those let in. */
+  readonly #lobby = new Map<string, { username: string; displayName: string; socketId: string }>();
+  readonly #admitted = new Set<string>();
   #spotlight: string | undefined;
   #speaker: string | undefined;
   #observer: types.ActiveSpeakerObserver | undefined;
@@ -76,13 +79,21 @@ export class MeetingRoom {
    * host role). The server then pushes them a consumer for everything already sent.
    */
   async enter(
-    who: { username: string; displayName: string; unit: Participant['unit'] },
+    who: { username: string; displayName: string; unit: Participant['unit']; lobby: boolean },
     socketId: string,
     peer: MediaPeer,
     req: MeetingEnterRequest,
   ): Promise<MeetingState> {
     if (!peer.transportIds.includes(req.recvTransportId)) throw new AppError('not_found', 'no such transport');
     let member = this.#members.get(req.peerId);
+    // A guest waits in the lobby until the host admits them (once admitted, a rejoin goes straight in).
+    if (who.lobby && !member && !this.#admitted.has(req.peerId)) {
+      const waiting = this.#lobby.get(req.peerId);
+      if (waiting && waiting.username !== who.username) throw new AppError('conflict', 'that peer id belongs to someone else');
+      this.#lobby.set(req.peerId, { username: who.username, displayName: who.displayName, socketId });
+      this.broadcast();
+      return { ...this.state(), participants: [], cameras: [], waiting: true };
+    }
     if (member && member.participant.username !== who.username) throw new AppError('conflict', 'that peer id belongs to someone else');
     // Someone else's socket still holding this place (an old tab after a network change) is told to go.
     const stale = this.#memberBySocket(socketId);
@@ -126,6 +137,7 @@ export class MeetingRoom {
 
   /** Their socket or media went away: keep their place for a grace period. */
   disconnected(socketId: string): void {
+    for (const [peerId, g] of this.#lobby) if (g.socketId === socketId) this.#lobby.delete(peerId);
     const member = this.#memberBySocket(socketId);
     if (!member) return;
     this.#detach(member);
@@ -217,7 +229,25 @@ export class MeetingRoom {
   }
 
   remove(peerId: string): void {
+    this.#admitted.delete(peerId);
     this.#drop(this.#byPeer(peerId), 'removed');
+  }
+
+  admit(peerId: string): void {
+    const guest = this.#lobby.get(peerId);
+    if (!guest) throw new AppError('not_found', 'nobody with that id is waiting');
+    this.#lobby.delete(peerId);
+    this.#admitted.add(peerId);
+    this.outbox.toSocket(guest.socketId, 'meeting:admitted');
+    this.broadcast();
+  }
+
+  deny(peerId: string): void {
+    const guest = this.#lobby.get(peerId);
+    if (!guest) throw new AppError('not_found', 'nobody with that id is waiting');
+    this.#lobby.delete(peerId);
+    this.outbox.toSocket(guest.socketId, 'meeting:left', { reason: 'denied' });
+    this.broadcast();
   }
 
   /** The meeting record changed (host handed over, roll call moved): re-derive and tell everyone. */
@@ -291,6 +321,7 @@ export class MeetingRoom {
       participants: [...this.#members.values()].map((m) => m.participant),
       cameras: [...this.#cameras.values()].map(({ cameraId, name, addedBy }) => ({ cameraId, name, addedBy })),
       recording: false,
+      lobby: [...this.#lobby].map(([peerId, g]) => ({ peerId, displayName: g.displayName })),
     };
     if (this.#spotlight) s.spotlight = this.#spotlight;
     if (this.#speaker) s.speaker = this.#speaker;

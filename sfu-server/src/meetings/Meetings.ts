@@ -13,6 +13,8 @@ import {
   type Participant,
   type RollCall,
   type SiteCall,
+  type GuestLink,
+  type GuestLinkInput,
 } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import type { AuditLog } from '../audit/AuditLog';
@@ -25,12 +27,14 @@ import type { MediaPeer } from '../media/MediaPeer';
 import { MeetingRoom, type MeetingOutbox } from './MeetingRoom';
 import type { MeetingStore } from './MeetingStore';
 
+const GUEST_LINK_DEFAULT_MS = 24 * 3_600_000;
+const GUEST_LINK_MAX_MS = 7 * 24 * 3_600_000;
 /** A site camera put into a meeting must be live within this long. */
 const CAMERA_START_MS = 15_000;
 
 /** A meeting as a permission resource: its townships, and the people invited by name. */
-export function meetingResource(m: Pick<Meeting, 'townshipIds' | 'usernames' | 'host'>): Resource {
-  return { kind: 'meeting', townshipIds: m.townshipIds, usernames: [...m.usernames, m.host] };
+export function meetingResource(m: Pick<Meeting, 'id' | 'townshipIds' | 'usernames' | 'host'>): Resource {
+  return { kind: 'meeting', id: m.id, townshipIds: m.townshipIds, usernames: [...m.usernames, m.host] };
 }
 
 /**
@@ -51,6 +55,8 @@ export class Meetings {
     private readonly logger: Logger,
     /** Who a call to a site rings: its inspectors, and with a township id that township's users too. */
     private readonly calleesOf: (siteId: string, townshipId?: string) => Promise<string[]>,
+    /** Signs a guest link's token (Accounts.guestToken). */
+    private readonly guestTokens: (meetingId: string, name: string, expiresAt: Date) => Promise<string>,
     private readonly graceMs = 30_000,
   ) {
     // A site camera's feed restarted: its new producer goes to the meetings showing it.
@@ -125,7 +131,8 @@ export class Meetings {
         this.#addCameras(created, meeting.cameraIds, meeting.host).catch((err: unknown) => this.logger.warn({ err, meetingId }, 'site cameras not put in'));
       }
     }
-    return room.enter({ username: p.username, displayName: req.displayName ?? p.username, unit: await this.#unitOf(p, meeting) }, socketId, peer, req);
+    const displayName = p.displayName ?? req.displayName ?? p.username;
+    return room.enter({ username: p.username, displayName, unit: await this.#unitOf(p, meeting), lobby: p.role === 'guest' }, socketId, peer, req);
   }
 
   live(meetingId: string): MeetingRoom | undefined {
@@ -206,6 +213,19 @@ export class Meetings {
     return meeting;
   }
 
+  /** A link for someone without an account: this meeting only, through the lobby, until it expires. */
+  async guestLink(p: Principal, meetingId: string, input: GuestLinkInput): Promise<GuestLink> {
+    const m = await this.store.get(meetingId);
+    if (!can(p, 'meetings:manage') && p.username !== m.host) throw new AppError('forbidden', 'only the host or an operator may invite guests');
+    if (m.status === 'ended') throw new AppError('conflict', `meeting ${meetingId} has ended`);
+    const now = Date.now();
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now + GUEST_LINK_DEFAULT_MS);
+    if (expiresAt.getTime() <= now) throw new AppError('bad_request', 'expiresAt: must be in the future');
+    if (expiresAt.getTime() > now + GUEST_LINK_MAX_MS) throw new AppError('bad_request', 'expiresAt: at most 7 days ahead');
+    const token = await this.guestTokens(meetingId, input.name, expiresAt);
+    return { url: `/guest/${token}`, token, name: input.name, expiresAt: expiresAt.toISOString() };
+  }
+
   /** Calls ringing for a user now (a page that just connected rings too). */
   ringing(username: string): Promise<IncomingCall[]> {
     return this.store.ringing(username);
@@ -246,6 +266,10 @@ export class Meetings {
         return room.askUnmute(action.peerId, p.username);
       case 'spotlight':
         return room.spotlight(action.tileId);
+      case 'admit':
+        return room.admit(action.peerId);
+      case 'deny':
+        return room.deny(action.peerId);
       case 'remove':
         if (action.peerId === room.peerIdOf(socketId)) throw new AppError('bad_request', 'the host cannot remove themselves; hand the host role over first');
         return room.remove(action.peerId);
@@ -329,6 +353,7 @@ export class Meetings {
 
   /** Where the participant sits: the county center, their township, or their site. */
   async #unitOf(p: Principal, meeting: Meeting): Promise<Participant['unit']> {
+    if (p.role === 'guest') return { kind: 'guest', name: p.displayName ?? p.username };
     if (p.role === 'township' && p.townshipId) {
       const t = await this.sites.township(p.townshipId);
       // A township user may stand for one of the meeting's villages of their township.
