@@ -39,7 +39,7 @@ async function watchTile(page: Page): Promise<void> {
       const el = document.querySelector(sel);
       const state = el?.getAttribute('data-state') ?? 'none';
       if (w.tileLog.states[w.tileLog.states.length - 1] !== state) w.tileLog.states.push(state);
-      const fronts = [...(el?.querySelectorAll<HTMLVideoElement>('video.screen-tile__video--front') ?? [])];
+      const fronts = Array.from(el?.querySelectorAll<HTMLVideoElement>('video.screen-tile__video--front') ?? []);
       const width = fronts.find((v) => v.videoWidth > 0)?.videoWidth ?? 0;
       if (w.tileLog.widths[w.tileLog.widths.length - 1] !== width) w.tileLog.widths.push(width);
       const still = el?.querySelector('.screen-tile__still--shown');
