@@ -1,7 +1,7 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Screen, Tile } from '@county/shared';
-import { gridStyle, layoutTiles, tileStyle } from '../screen/layoutGrid';
+import { gridStyle, layoutTiles, tileStream, tileStyle } from '../screen/layoutGrid';
 import { snapshotUrl } from '../screen/ScreenTile';
 import { CAMERA_DRAG_TYPE } from './CameraTree';
 import { TileEditor } from './TileEditor';
@@ -52,6 +52,8 @@ export function ScreenMiniature({
         const cameraId = tile && 'cameraId' in tile ? tile.cameraId : undefined;
         const camera = cameraId ? directory.cameras.find((c) => c.id === cameraId) : undefined;
         const other = cameraId ? otherView(directory, cameraId) : undefined;
+        // The still of the stream the screen's tile plays: a wall of sub streams keeps the main ones unpulled.
+        const stream = tileStream(screen.layout, i, camera) === 'sub' ? 'stream=sub&' : '';
         return (
           <div
             key={i}
@@ -70,7 +72,7 @@ export function ScreenMiniature({
             onClick={() => selected && void actions.set(i, { cameraId: selected })}
           >
             {cameraId && camera?.status !== 'offline' && (
-              <img className="console-tile__snapshot" src={`${snapshotUrl(cameraId)}?t=${tick}`} alt="" draggable={false} />
+              <img className="console-tile__snapshot" src={`${snapshotUrl(cameraId)}?${stream}t=${tick}`} alt="" draggable={false} />
             )}
             {tile && 'url' in tile && <div className="console-tile__label">{t('console.page', { url: tile.url })}</div>}
             {tile && 'text' in tile && <div className="console-tile__label">{tile.text}</div>}
