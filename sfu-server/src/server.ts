@@ -29,6 +29,7 @@ import { apiRouter } from './http/api';
 import { MapImage } from './map/MapImage';
 import { MeetingStore } from './meetings/MeetingStore';
 import { Meetings } from './meetings/Meetings';
+import { MeetingRecordings } from './meetings/MeetingRecordings';
 import { connectRedis } from './store/redis';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
 import { WorkerPool } from './media/WorkerPool';
@@ -184,6 +185,7 @@ export class SfuServer {
           .filter((u) => !u.disabled && ((u.role === 'inspector' && u.siteIds?.includes(siteId)) || (townshipId !== undefined && u.role === 'township' && u.townshipId === townshipId)))
           .map((u) => u.username),
       (meetingId, name, expiresAt) => accounts.guestToken(meetingId, name, expiresAt),
+      new MeetingRecordings(path.resolve(config.RECORDINGS_DIR)),
       config.MEETING_GRACE_S * 1000);
       attachBrowserNamespace(io, { rooms, registry, feeds, demand, health, accounts, meetings, screens, logger });
       const ingest = attachIngestNamespace(io, { registry, feeds, health, token: config.GATEWAY_TOKEN, logger });

@@ -138,7 +138,9 @@ export interface MeetingState {
   /** The active speaker (from mediasoup's ActiveSpeakerObserver). */
   speaker?: string;
   rollCall?: RollCall;
+  /** Recording is on (everyone sees it); the id names the file the host's page uploads to. */
   recording: boolean;
+  recordingId?: string;
   /** Guests waiting for the host to admit them. */
   lobby: { peerId: string; displayName: string }[];
   /** Only in the answer to a guest's `meeting:enter`: they wait in the lobby. */
@@ -214,6 +216,8 @@ export const HostActionSchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('rollcall-start') }),
   z.strictObject({ action: z.literal('rollcall-answer'), answer: RollCallAnswerSchema }),
   z.strictObject({ action: z.literal('rollcall-stop') }),
+  z.strictObject({ action: z.literal('record-start') }),
+  z.strictObject({ action: z.literal('record-stop') }),
 ]);
 export type HostAction = z.infer<typeof HostActionSchema>;
 export type HostActionBody = z.input<typeof HostActionSchema>;
@@ -233,6 +237,14 @@ export interface PushedConsumer {
   producerId: string;
   kind: 'audio' | 'video';
   rtpParameters: RtpParameters;
+}
+
+/** One meeting recording (GET /api/meetings/:id/recordings): WebM that browsers play back. */
+export interface MeetingRecording {
+  id: string;
+  start: string;
+  bytes: number;
+  url: string;
 }
 
 /** Why a participant's page left the meeting. */

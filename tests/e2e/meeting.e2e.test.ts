@@ -207,6 +207,28 @@ test('a guest without an account comes in through a link and the lobby', async (
   }
 });
 
+test('the host records the meeting: everyone sees it, and the file plays back in the browser', async () => {
+  const host = pages.host;
+  await host.click('button[data-action="record"]');
+  for (const page of Object.values(pages)) await page.waitForSelector('[data-recording="true"]');
+  await host.waitForTimeout(5000); // five seconds of meeting on record
+  await host.click('button[data-action="record"]');
+  for (const page of Object.values(pages)) await page.waitForSelector('[data-recording="true"]', { state: 'detached' });
+  const list = await waitFor(`the recording uploaded (${await host.evaluate(() => document.querySelector('.meeting__bar')?.textContent)})`, async () => {
+    const r = await host.request.get(`${site.stack.baseUrl}/api/meetings/${meetingId}/recordings`);
+    const recs = (await r.json()) as { url: string; bytes: number }[];
+    return recs.length === 1 && recs[0]!.bytes > 20_000 ? recs : undefined;
+  });
+  const file = await host.request.get(`${site.stack.baseUrl}${list[0]!.url}`);
+  expect((await file.body()).subarray(0, 4).toString('hex')).toBe('1a45dfa3'); // WebM (EBML)
+  if (!(await host.locator('[data-panel="people"]').count())) await host.click('button[data-action="people"]');
+  await host.click('button[data-action="play-recording"]');
+  await host.waitForFunction(() => {
+    const v = document.querySelector<HTMLVideoElement>('video[data-playing]');
+    return v !== null && v.readyState >= 2 && v.videoWidth === 1280;
+  }, undefined, { timeout: 15_000 });
+});
+
 test('the host ends the meeting: everyone is told, and it cannot be joined again', async () => {
   pages.host.once('dialog', (d) => void d.accept());
   await hostAction('end');

@@ -272,3 +272,34 @@ test('a guest link: that meeting only, through the lobby (admit or deny), refuse
   const audit = (await api(stack.baseUrl, 'GET', '/api/audit?action=meeting.guest-link')).text;
   expect(audit).not.toContain(token.split('.')[2]);
 });
+
+test('recording uploads: only the host, only while recording, in order; files only by their own names', async () => {
+  await api(stack.baseUrl, 'POST', '/api/meetings', { id: 'recorded', title: '录制测试', townshipIds: ['longli'], host: 'op-zhang' });
+  const host = await enter('op-zhang', 'recorded', 'host-peer-0006');
+  await enter('longli-clerk', 'recorded', 'clerk-peer-0006');
+  const on = new Promise<MeetingState>((res) => host.s.on('meeting:state', (st) => st.recording && res(st)));
+  expect(await request(host.s, 'meeting:host', { action: 'record-start' })).toEqual({ ok: true, data: null });
+  const rec = (await on).recordingId!;
+  const chunk = async (seq: number, user = 'op-zhang', id = rec, bytes = Buffer.from([0x1a, 0x45, 0xdf, 0xa3, seq])) =>
+    (await fetch(`${stack.baseUrl}/api/meetings/recorded/recordings/${id}/chunks/${seq}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'video/webm' },
+      body: bytes,
+    })).status;
+  expect(await chunk(0, 'longli-clerk')).toBe(403);
+  expect(await chunk(1)).toBe(409); // out of order
+  expect(await chunk(0, 'op-zhang', '20200101T000000Z')).toBe(409); // not the running one
+  expect(await chunk(0, 'op-zhang', '..%2F..%2Fetc')).toBe(400);
+  expect(await chunk(0, 'op-zhang', rec, Buffer.alloc(0))).toBe(400);
+  expect(await chunk(0)).toBe(204);
+  expect(await chunk(0)).toBe(409); // a repeat
+  expect(await chunk(1)).toBe(204);
+  expect(await request(host.s, 'meeting:host', { action: 'record-stop' })).toEqual({ ok: true, data: null });
+  expect(await chunk(2)).toBe(409); // stopped
+  const list = (await api(stack.baseUrl, 'GET', '/api/meetings/recorded/recordings', undefined, { token: tokens['longli-clerk'] })).json as { url: string; bytes: number }[];
+  expect(list).toEqual([expect.objectContaining({ bytes: 10 })]);
+  const body = Buffer.from(await (await fetch(`${stack.baseUrl}${list[0]!.url}`, { headers: { authorization: `Bearer ${tokens['longli-clerk']}` } })).arrayBuffer());
+  expect(body.toString('hex')).toBe('1a45dfa3001a45dfa301');
+  expect((await api(stack.baseUrl, 'GET', '/api/meetings/recorded/recordings/..%2F..%2Fcv.webm')).status).toBe(404);
+  expect((await api(stack.baseUrl, 'GET', '/api/meetings/recorded/recordings', undefined, { token: tokens['xima-clerk'] })).status).toBe(403);
+});

@@ -306,6 +306,10 @@ const en: Messages = {
     backToList: 'Back to meetings',
     notice: { mutedByHost: 'The host ({{by}}) muted you', askUnmute: 'The host ({{by}}) asks you to speak' },
     left: { removed: 'The host removed you from the meeting', denied: 'The host did not let you in', ended: 'The meeting has ended', replaced: 'You joined this meeting from another page', self: 'You left the meeting' },
+    recording: '● Recording',
+    record: 'Record',
+    stopRecording: 'Stop recording',
+    recordings: 'Recordings',
     lobby: { title: 'Lobby', waiting: 'Waiting for the host to let you into "{{title}}"…', admit: 'Admit', deny: 'Deny' },
     guest: { title: 'Invite a guest (no account)', name: 'Guest name and unit', create: 'Create link', expires: 'Link valid until {{at}}', invalid: 'This invitation link is invalid or has expired' },
     rollCall: {

@@ -307,6 +307,10 @@ const zhCN = {
     backToList: '返回会议列表',
     notice: { mutedByHost: '主持人（{{by}}）已将你静音', askUnmute: '主持人（{{by}}）请你发言' },
     left: { removed: '你已被主持人移出会议', denied: '主持人未允许你进入会议', ended: '会议已结束', replaced: '你已在其他页面进入此会议', self: '你已离开会议' },
+    recording: '● 录制中',
+    record: '开始录制',
+    stopRecording: '停止录制',
+    recordings: '会议录像',
     lobby: { title: '等候室', waiting: '正在等待主持人允许你进入“{{title}}”…', admit: '允许进入', deny: '拒绝' },
     guest: { title: '邀请访客（无账号）', name: '访客姓名和单位', create: '生成邀请链接', expires: '链接有效期至 {{at}}', invalid: '邀请链接无效或已过期' },
     rollCall: {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { cameraTileId, type CameraView, type GuestLink, type HostActionBody, type MeetingState, type Participant } from '@county/shared';
+import { cameraTileId, type CameraView, type GuestLink, type MeetingRecording, type HostActionBody, type MeetingState, type Participant } from '@county/shared';
 import { apiJson } from '../auth/Session';
 import { errorText } from '../i18n/errorText';
 import type { MeetingClient } from './MeetingClient';
@@ -63,6 +63,7 @@ export function HostPanel({ client, state, me }: { client: MeetingClient; state:
       </ul>
       <MeetingCameras state={state} host={host} act={act} />
       {host && <GuestInvite meetingId={state.meetingId} />}
+      <Recordings meetingId={state.meetingId} recording={state.recording} />
     </aside>
   );
 }
@@ -140,6 +141,32 @@ function GuestInvite({ meetingId }: { meetingId: string }) {
           <small>{t('meeting.guest.expires', { at: new Date(link.expiresAt).toLocaleString() })}</small>
         </p>
       )}
+    </section>
+  );
+}
+
+/** The meeting's recordings, played back in the page (WebM). */
+function Recordings({ meetingId, recording }: { meetingId: string; recording: boolean }) {
+  const { t } = useTranslation();
+  const [list, setList] = useState<MeetingRecording[]>([]);
+  const [playing, setPlaying] = useState<string>();
+  useEffect(() => {
+    void apiJson<MeetingRecording[]>(`/api/meetings/${encodeURIComponent(meetingId)}/recordings`).then(setList, () => undefined);
+  }, [meetingId, recording]);
+  if (list.length === 0) return null;
+  return (
+    <section className="meeting-recordings">
+      <h3>{t('meeting.recordings')}</h3>
+      <ul>
+        {list.map((r) => (
+          <li key={r.id} data-recording-id={r.id}>
+            <button data-action="play-recording" onClick={() => setPlaying(r.url)}>
+              {new Date(r.start).toLocaleString()} · {(r.bytes / 1e6).toFixed(1)} MB
+            </button>
+          </li>
+        ))}
+      </ul>
+      {playing && <video className="meeting-recordings__player" src={playing} controls autoPlay data-playing={playing} />}
     </section>
   );
 }

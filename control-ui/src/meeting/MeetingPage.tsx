@@ -7,6 +7,7 @@ import { errorText } from '../i18n/errorText';
 import { SignalClient } from '../signalling/SignalClient';
 import { HostPanel } from './HostPanel';
 import { MeetingClient, type MeetingSnapshot } from './MeetingClient';
+import { MeetingRecorder } from './MeetingRecorder';
 import { MeetingAudio, MeetingTile, SelfView } from './MeetingTile';
 import { RollCallPanel } from './RollCallPanel';
 
@@ -51,6 +52,15 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
   const me = state?.participants.find((p) => p.peerId === snap.peerId);
 
   const tiles = useMemo(() => tilesOf(snap), [snap]);
+  // The host's page composes and uploads the recording while the meeting says it is on.
+  const recordingId = me?.host ? state?.recordingId : undefined;
+  const [recordError, setRecordError] = useState<string>();
+  useEffect(() => {
+    if (!recordingId) return;
+    const recorder = new MeetingRecorder(client, recordingId);
+    recorder.onFailed((err) => setRecordError(errorText(t, err)));
+    return () => void recorder.stop().catch(() => undefined);
+  }, [client, recordingId, t]);
   // The spotlight (set by the host, or the unit being called) is everyone's main tile; else the speaker's in speaker layout.
   const mainId = state?.spotlight ?? (layout === 'speaker' ? (snap.speaker ?? tiles[0]?.tileId) : undefined);
   // A spotlighted participant who shares a screen is seen through the screen.
@@ -99,6 +109,12 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
             {t('meeting.rollCall.calling', { unit: state.rollCall.units[state.rollCall.current]?.name })}
           </span>
         )}
+        {state?.recording && (
+          <span className="meeting-badge meeting-badge--rec" data-recording="true">
+            {t('meeting.recording')}
+          </span>
+        )}
+        {recordError && <span className="meeting__error">{recordError}</span>}
         <span className="meeting__count">{t('meeting.count', { count: state?.participants.length ?? 0 })}</span>
       </header>
       {snap.notice && (
@@ -182,6 +198,15 @@ function Controls({
       <button data-action="layout" onClick={() => setLayout(layout === 'grid' ? 'speaker' : 'grid')}>
         {layout === 'grid' ? t('meeting.speakerLayout') : t('meeting.gridLayout')}
       </button>
+      {snap.state?.participants.find((p) => p.peerId === snap.peerId)?.host && (
+        <button
+          data-action="record"
+          aria-pressed={snap.state.recording}
+          onClick={run(() => client.host({ action: snap.state?.recording ? 'record-stop' : 'record-start' }))}
+        >
+          {snap.state.recording ? t('meeting.stopRecording') : t('meeting.record')}
+        </button>
+      )}
       <button data-action="people" aria-pressed={panel === 'people'} onClick={() => setPanel(panel === 'people' ? undefined : 'people')}>
         {t('meeting.people')}
       </button>

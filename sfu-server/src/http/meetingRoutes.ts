@@ -1,10 +1,14 @@
 import express from 'express';
-import { GuestLinkInputSchema, MeetingIdSchema, MeetingInputSchema, SiteCallSchema, slugSchema } from '@county/shared';
+import { z } from 'zod';
+import { AppError, GuestLinkInputSchema, MeetingIdSchema, MeetingInputSchema, SiteCallSchema, slugSchema } from '@county/shared';
 import type { AuditLog } from '../audit/AuditLog';
 import type { MeetingStore } from '../meetings/MeetingStore';
 import type { Meetings } from '../meetings/Meetings';
 import { authorize } from '../auth/permissions';
 import { audited, body, parse, principal, route } from './route';
+
+const RecordingIdSchema = z.string().regex(/^\d{8}T\d{6}Z(-\d+)?$/, 'recording id');
+const ChunkSeqSchema = z.coerce.number().int().min(0).max(10_000_000);
 
 /** Meetings: create, list (cut to the caller's invitations), one meeting, its roll call as CSV. */
 export function meetingRoutes(deps: { meetings: Meetings; meetingStore: MeetingStore; audit: AuditLog }): express.Router {
@@ -40,6 +44,40 @@ export function meetingRoutes(deps: { meetings: Meetings; meetingStore: MeetingS
       const input = body(MeetingInputSchema, req);
       const m = await audited(audit, req, res, 'meeting.create', input.id, () => meetings.create(principal(res), input));
       res.status(201).json(m);
+    }),
+  );
+
+  router.get(
+    '/meetings/:id/recordings',
+    route(async (req, res) => {
+      const id = parse(MeetingIdSchema, req.params.id);
+      await meetings.get(principal(res), id);
+      res.json(await meetings.recordings.list(id));
+    }),
+  );
+
+  router.get(
+    '/meetings/:id/recordings/:file',
+    route(async (req, res) => {
+      const id = parse(MeetingIdSchema, req.params.id);
+      await meetings.get(principal(res), id);
+      res.type('video/webm');
+      // The folder is .meetings (apart from camera folders): allow it, send refuses dot paths by default.
+      res.sendFile(meetings.recordings.file(id, String(req.params.file)), { dotfiles: 'allow' }); // honours Range
+    }),
+  );
+
+  // The host's page uploads the recording it composes, chunk by chunk, in order.
+  router.post(
+    '/meetings/:id/recordings/:rec/chunks/:seq',
+    express.raw({ type: () => true, limit: '16mb' }),
+    route(async (req, res) => {
+      const id = parse(MeetingIdSchema, req.params.id);
+      const rec = parse(RecordingIdSchema, req.params.rec);
+      const seq = parse(ChunkSeqSchema, req.params.seq);
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new AppError('bad_request', 'a chunk is the raw bytes of the recording');
+      await meetings.recordChunk(principal(res), id, rec, seq, req.body);
+      res.status(204).end();
     }),
   );
 

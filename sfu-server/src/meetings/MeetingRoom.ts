@@ -54,6 +54,7 @@ export class MeetingRoom {
   readonly #lobby = new Map<string, { username: string; displayName: string; socketId: string }>();
   readonly #admitted = new Set<string>();
   #spotlight: string | undefined;
+  #recordingId: string | undefined;
   #speaker: string | undefined;
   #observer: types.ActiveSpeakerObserver | undefined;
   #closed = false;
@@ -233,6 +234,12 @@ export class MeetingRoom {
     this.#drop(this.#byPeer(peerId), 'removed');
   }
 
+  /** Recording on (the file the host's page writes) or off; everyone's page shows it. */
+  setRecording(id: string | undefined): void {
+    this.#recordingId = id;
+    this.broadcast();
+  }
+
   admit(peerId: string): void {
     const guest = this.#lobby.get(peerId);
     if (!guest) throw new AppError('not_found', 'nobody with that id is waiting');
@@ -320,10 +327,11 @@ export class MeetingRoom {
       title: this.meeting.title,
       participants: [...this.#members.values()].map((m) => m.participant),
       cameras: [...this.#cameras.values()].map(({ cameraId, name, addedBy }) => ({ cameraId, name, addedBy })),
-      recording: false,
+      recording: this.#recordingId !== undefined,
       lobby: [...this.#lobby].map(([peerId, g]) => ({ peerId, displayName: g.displayName })),
     };
     if (this.#spotlight) s.spotlight = this.#spotlight;
+    if (this.#recordingId) s.recordingId = this.#recordingId;
     if (this.#speaker) s.speaker = this.#speaker;
     if (this.meeting.rollCall) s.rollCall = this.meeting.rollCall;
     return s;

@@ -25,6 +25,7 @@ import type { CameraRegistry } from '../cameras/CameraRegistry';
 import type { SiteDirectory } from '../cameras/SiteDirectory';
 import type { MediaPeer } from '../media/MediaPeer';
 import { MeetingRoom, type MeetingOutbox } from './MeetingRoom';
+import type { MeetingRecordings } from './MeetingRecordings';
 import type { MeetingStore } from './MeetingStore';
 
 const GUEST_LINK_DEFAULT_MS = 24 * 3_600_000;
@@ -57,6 +58,7 @@ export class Meetings {
     private readonly calleesOf: (siteId: string, townshipId?: string) => Promise<string[]>,
     /** Signs a guest link's token (Accounts.guestToken). */
     private readonly guestTokens: (meetingId: string, name: string, expiresAt: Date) => Promise<string>,
+    readonly recordings: MeetingRecordings,
     private readonly graceMs = 30_000,
   ) {
     // A site camera's feed restarted: its new producer goes to the meetings showing it.
@@ -121,6 +123,7 @@ export class Meetings {
       const created = new MeetingRoom(meeting, this.outbox, this.logger, this.graceMs, () => {
         if (this.#live.get(meetingId) !== created) return;
         this.#live.delete(meetingId);
+        this.recordings.stop(meetingId);
         this.demand.releaseAll(`meeting:${meetingId}`);
         created.close();
       });
@@ -226,6 +229,13 @@ export class Meetings {
     return { url: `/guest/${token}`, token, name: input.name, expiresAt: expiresAt.toISOString() };
   }
 
+  /** A chunk of the recording from the host's page (only the host's, only while it runs, in order). */
+  async recordChunk(p: Principal, meetingId: string, recordingId: string, seq: number, chunk: Buffer): Promise<void> {
+    const m = await this.store.get(meetingId);
+    if (p.username !== m.host) throw new AppError('forbidden', 'only the host records the meeting');
+    await this.recordings.append(meetingId, recordingId, seq, chunk);
+  }
+
   /** Calls ringing for a user now (a page that just connected rings too). */
   ringing(username: string): Promise<IncomingCall[]> {
     return this.store.ringing(username);
@@ -279,7 +289,14 @@ export class Meetings {
         room.updated(await this.store.update(room.id, { host: to.username }));
         return;
       }
+      case 'record-start':
+        if (this.recordings.activeId(room.id)) throw new AppError('conflict', 'already recording');
+        return room.setRecording(this.recordings.start(room.id));
+      case 'record-stop':
+        this.recordings.stop(room.id);
+        return room.setRecording(undefined);
       case 'end':
+        this.recordings.stop(room.id);
         await this.store.update(room.id, { status: 'ended', endedAt: new Date().toISOString() });
         room.end();
         return;
