@@ -1,13 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { redactUrl, type CameraAssignment, type IngestHealthReport } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { Backoff } from './Backoff';
 import { pullArgs } from './ffmpeg/ffmpegArgs';
+import { FfmpegRun } from './ffmpeg/FfmpegRun';
 import { classifyFailure, type FailureContext } from './ffmpeg/failure';
 import { planPull, type PullPlan } from './ffmpeg/plan';
 import { probeCamera, probeSplitKeyframes, type StreamProbe } from './ffmpeg/probe';
-import { ProgressReader } from './ffmpeg/progress';
 import { ProbeCache } from './ProbeCache';
+import type { PullRun } from './PullRun';
+import { RelayRun } from './relay/RelayRun';
 import type { IngestClient } from './SfuIngestClient';
 
 /** A pull that ran this long was healthy: the next failure starts the backoff afresh. */
@@ -20,41 +21,27 @@ const PROBE_REUSE_MS = 10 * 60_000;
 /** ffmpeg failing this fast, this many times in a row with audio on: try without the audio. */
 const QUICK_FAILURE_MS = 5000;
 const AUDIO_GIVE_UP_AFTER = 2;
-const KILL_GRACE_MS = 2000;
 const HEALTH_INTERVAL_MS = 2000;
 
 export interface PullTools {
   ffmpegPath: string;
   ffprobePath: string;
-}
-
-/** ffmpeg prefixes input errors with the URL: drop it (credentials or not) and keep the reason. */
-function clean(line: string): string {
-  return redactUrl(line.trim().replace(/^rtsps?:\/\/\S+?: /i, '')).slice(0, 300);
-}
-
-/** Keeps ffmpeg's last few stderr lines, credentials removed, to explain a failure (in the log). */
-function stderrTail(child: ChildProcess): () => string {
-  const last: string[] = [];
-  let partial = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    const parts = (partial + chunk).split(/\r?\n/);
-    partial = parts.pop() ?? '';
-    for (const l of parts) if (l.trim()) last.push(clean(l));
-    last.splice(0, last.length - 3);
-  });
-  return () => [...last, ...(partial.trim() ? [clean(partial)] : [])].join('\n');
+  /**
+   * How H.264 that needs no re-encoding reaches the SFU: `relay` (default) forwards the
+   * camera's RTP packets from this process as they arrive; `ffmpeg` copies it with ffmpeg
+   * (holds a frame; kept for comparison and as a fallback).
+   */
+  passthrough?: 'relay' | 'ffmpeg';
 }
 
 /**
- * One camera, pulled by one ffmpeg, for as long as it is assigned: probe what the camera
- * sends, plan passthrough or re-encoding, ask the SFU for an ingest point, run ffmpeg into
- * it, report health; when ffmpeg ends report `offline` with its reason and try again after
- * a backoff. `stop()` ends it and waits for ffmpeg to be gone.
+ * One camera, pulled once, for as long as it is assigned: probe what the camera sends, plan
+ * passthrough or re-encoding, ask the SFU for an ingest point, run the relay (passthrough) or
+ * ffmpeg (re-encoding) into it, report health; when the run ends report `offline` with its
+ * reason and try again after a backoff. `stop()` ends it and waits for its processes to be gone.
  */
 export class CameraPull {
-  #child: ChildProcess | undefined;
+  #current: PullRun | undefined;
   #exited: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #healthTimer: NodeJS.Timeout | undefined;
@@ -96,10 +83,18 @@ export class CameraPull {
     });
   }
 
-  /** The running ffmpeg's pid (tests check it is gone after stop). */
+  /** The running ffmpeg's pid, if the run has one (tests check it is gone after stop). */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#current?.pid;
   }
+
+  /** Whether a run (relay or ffmpeg) feeds the SFU now. */
+  get running(): boolean {
+    return this.#current !== undefined;
+  }
+
+  /** How the current (or last) run restreams: `relay`, `ffmpeg-copy` or `ffmpeg-transcode`. */
+  mode: 'relay' | 'ffmpeg-copy' | 'ffmpeg-transcode' | undefined;
 
   async #run(): Promise<void> {
     this.#timer = undefined;
@@ -158,53 +153,46 @@ export class CameraPull {
     this.#generation = point.generation;
 
     const startedAt = Date.now();
-    const child = spawn(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.#child = child;
-    const lastError = stderrTail(child);
     let fps: number | undefined;
-    const progress = new ProgressReader((f) => {
+    const onFps = (f: number) => {
       fps = f;
       if (f > 0) this.#lastFrameAt = Date.now();
-    });
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => progress.push(chunk));
+    };
+    const relay = plan.video.mode === 'copy' && (this.tools.passthrough ?? 'relay') === 'relay';
+    this.mode = relay ? 'relay' : plan.video.mode === 'copy' ? 'ffmpeg-copy' : 'ffmpeg-transcode';
+    const run: PullRun = relay
+      ? new RelayRun({
+          url: this.camera.url, cameraId, point, sourcePort: source.video.rtpPort, audio: plan.audio,
+          ffmpegPath: this.tools.ffmpegPath, logger: this.logger, onFps,
+        })
+      : new FfmpegRun(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), onFps);
+    this.#current = run;
     this.#healthTimer = setInterval(() => this.sfu.health(this.#health(plan, fps)), HEALTH_INTERVAL_MS);
     this.logger.info(
-      { cameraId, pid: child.pid, video: plan.video.mode, codec: this.probe?.video?.codec, audio: this.probe?.audio?.codec },
-      'ffmpeg started',
+      { cameraId, pid: run.pid, mode: this.mode, codec: this.probe?.video?.codec, audio: this.probe?.audio?.codec },
+      'camera pull started',
     );
 
-    this.#exited = new Promise<void>((resolve) => {
-      let done = false;
-      const finish = (why: string, stage: FailureContext['stage']) => {
-        if (done) return;
-        done = true;
-        clearInterval(this.#healthTimer);
-        if (this.#child === child) this.#child = undefined;
-        resolve();
-        if (this.#stopped) return;
-        const ran = Date.now() - startedAt;
-        const hadFrames = this.#lastFrameAt >= startedAt;
-        if (!hadFrames) {
-          // A plan that never gave a frame: the next attempt and the next pull probe afresh
-          // (a camera whose codec changed since its cached probe recovers on the retry).
-          this.probes.delete(cameraId);
-          if (fromCache) this.logger.info({ cameraId }, 'pull from a cached probe failed: probing again');
-        }
-        if (ran >= HEALTHY_RUN_MS) this.#backoff.reset();
-        this.#quickAudioFailures = plan.audio && ran < QUICK_FAILURE_MS && this.#lastFrameAt < startedAt ? this.#quickAudioFailures + 1 : 0;
-        if (this.#quickAudioFailures >= AUDIO_GIVE_UP_AFTER && !this.#audioDisabled) {
-          this.#audioDisabled = true;
-          this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'ffmpeg keeps failing with audio: pulling video only');
-        }
-        this.sfu.close(cameraId, point.generation).catch((err: unknown) => this.logger.warn({ err, cameraId }, 'closing the ingest failed'));
-        const detail = lastError() || why;
-        this.#retry(classifyFailure(detail, { stage, hadFrames, elapsedMs: ran }), detail, point.generation);
-      };
-      child.once('error', (err) => finish(`ffmpeg could not start: ${err.message}`, 'start'));
-      child.once('close', (code, signal) => finish(`ffmpeg exited (${signal ?? `code ${code}`})`, 'pull'));
+    this.#exited = run.ended.then(({ detail, stage }) => {
+      clearInterval(this.#healthTimer);
+      if (this.#current === run) this.#current = undefined;
+      if (this.#stopped) return;
+      const ran = Date.now() - startedAt;
+      const hadFrames = this.#lastFrameAt >= startedAt;
+      if (!hadFrames) {
+        // A plan that never gave a frame: the next attempt and the next pull probe afresh
+        // (a camera whose codec changed since its cached probe recovers on the retry).
+        this.probes.delete(cameraId);
+        if (fromCache) this.logger.info({ cameraId }, 'pull from a cached probe failed: probing again');
+      }
+      if (ran >= HEALTHY_RUN_MS) this.#backoff.reset();
+      this.#quickAudioFailures = plan.audio && ran < QUICK_FAILURE_MS && this.#lastFrameAt < startedAt ? this.#quickAudioFailures + 1 : 0;
+      if (this.#quickAudioFailures >= AUDIO_GIVE_UP_AFTER && !this.#audioDisabled) {
+        this.#audioDisabled = true;
+        this.logger.warn({ cameraId, audio: this.probe?.audio?.codec }, 'the pull keeps failing with audio: pulling video only');
+      }
+      this.sfu.close(cameraId, point.generation).catch((err: unknown) => this.logger.warn({ err, cameraId }, 'closing the ingest failed'));
+      this.#retry(classifyFailure(detail, { stage, hadFrames, elapsedMs: ran }), detail, point.generation);
     });
   }
 
@@ -241,19 +229,16 @@ export class CameraPull {
    * With `generation`: only if ffmpeg still feeds that ingest (a late message about an older one is ignored).
    */
   restart(reason: string, generation?: number): void {
-    const child = this.#child;
-    if (this.#stopped || !child) return;
+    const run = this.#current;
+    if (this.#stopped || !run) return;
     if (generation !== undefined && generation !== this.#generation) return;
     this.logger.info({ cameraId: this.camera.id, reason }, 'restarting camera pull');
-    child.kill('SIGTERM');
-    // A hung ffmpeg (stopped, or stuck in I/O) may ignore SIGTERM.
-    const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-    child.once('close', () => clearTimeout(killer));
+    run.stop();
   }
 
   /** The SFU's word on which ingest it holds for this camera: if not the one ffmpeg feeds, start again. */
   confirm(generation: number | undefined): void {
-    if (this.#child && this.#generation !== undefined && generation !== this.#generation) {
+    if (this.#current && this.#generation !== undefined && generation !== this.#generation) {
       this.restart(`the SFU no longer has ingest ${this.#generation}`);
     }
   }
@@ -262,13 +247,8 @@ export class CameraPull {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     clearInterval(this.#healthTimer);
-    const child = this.#child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
-      await this.#exited;
-      clearTimeout(killer);
-    }
+    this.#current?.stop();
+    await this.#exited;
     this.logger.info({ cameraId: this.camera.id }, 'camera pull stopped');
   }
 }

@@ -16,6 +16,8 @@ const EnvSchema = z.object({
   /** This gateway's stable name: the SFU places cameras by it, so keep it across restarts. */
   GATEWAY_ID: GatewayIdSchema.default(hostGatewayId()),
   FFMPEG_PATH: z.string().optional(),
+  /** H.264 passthrough: `relay` (RTP packets forwarded in-process as they arrive) or `ffmpeg` (-c:v copy). */
+  GATEWAY_PASSTHROUGH: z.enum(['relay', 'ffmpeg']).default('relay'),
 });
 
 export type GatewayConfig = z.infer<typeof EnvSchema>;

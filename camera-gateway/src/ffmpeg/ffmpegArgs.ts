@@ -12,7 +12,7 @@ export const RTP_PACKET_SIZE = 1200;
  * then leave through one socket (rtcpMux), and with `reuse` the video and the audio output
  * bind the same local port, so a camera takes one port on the SFU instead of four.
  */
-function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
+export function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
   const host = p.ip.includes(':') ? `[${p.ip}]` : p.ip;
   return [
     '-f', 'rtp',
@@ -21,6 +21,9 @@ function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
     `udp://${host}:${p.rtpPort}?localport=${from.rtpPort}&reuse=1&pkt_size=${RTP_PACKET_SIZE}`,
   ];
 }
+
+/** Camera audio as browsers play it. */
+export const OPUS_ENCODE = ['-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-ar', '48000', '-ac', '2'];
 
 function videoCodec(plan: PullPlan): string[] {
   if (plan.video.mode === 'copy') {
@@ -59,7 +62,7 @@ export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint, 
   if (plan.audio && point.audio && from.audio) {
     args.push(
       '-map', '0:a:0',
-      '-c:a', 'libopus', '-application', 'lowdelay', '-b:a', '32k', '-ar', '48000', '-ac', '2',
+      ...OPUS_ENCODE,
       ...rtpOutput(point.audio, from.audio),
     );
   }
