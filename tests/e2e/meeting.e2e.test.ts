@@ -17,6 +17,7 @@ const site = wallSite({
     const admin = async (path: string, body: unknown) => expect((await api(stack.baseUrl, 'POST', path, body)).status).toBe(201);
     await admin('/api/townships', { id: 'xima', name: '洗马镇' });
     await admin('/api/users', { username: 'tw-longli', password: 'longli-password-1', role: 'township', townshipId: 'longli', displayName: '龙里镇王书记' });
+    await admin('/api/users', { username: 'hall-screen', password: 'hall-screen-pass', role: 'display', displayName: '指挥大厅大屏' });
     await admin('/api/users', { username: 'tw-xima', password: 'xima-password-123', role: 'township', townshipId: 'xima', displayName: '洗马镇李镇长' });
   },
 });
@@ -108,6 +109,21 @@ test('the host spotlights a participant: everyone\'s main tile changes', async (
     await page.waitForFunction((peer) => document.querySelector('.meeting')?.getAttribute('data-main-tile') === peer, peerIds['tw-xima']);
   }
   await framesRising(pages.longli, `.meeting__main .meeting-tile[data-peer-id="${peerIds['tw-xima']}"]`);
+  // The command center's big screen (a display, receive-only) follows the spotlight full-bleed.
+  const screen = await signedInPage(site.browser, site.stack.baseUrl, { username: 'hall-screen', password: 'hall-screen-pass' });
+  try {
+    await screen.goto(`${site.stack.baseUrl}/meetings/${meetingId}?view=screen`);
+    await framesRising(screen, `.meeting--screen .meeting-tile[data-peer-id="${peerIds['tw-xima']}"]`);
+    await hostAction('spotlight', peerIds['tw-longli']);
+    await framesRising(screen, `.meeting--screen .meeting-tile[data-peer-id="${peerIds['tw-longli']}"]`);
+    await hostAction('spotlight', peerIds['tw-xima']);
+    await screen.waitForSelector(`.meeting--screen[data-main-tile="${peerIds['tw-xima']}"]`);
+    // Receive-only: it sends nothing.
+    const me = site.stack.sfu.meetings.live(meetingId)!.state().participants.find((p) => p.username === 'hall-screen');
+    expect(me?.sources).toEqual({});
+  } finally {
+    await screen.context().close();
+  }
 });
 
 test('roll call over three units: each is called and spotlighted in turn, answers kept, CSV exported', async () => {

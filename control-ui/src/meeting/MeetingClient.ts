@@ -78,6 +78,8 @@ export class MeetingClient {
     readonly meetingId: string,
     private readonly signal: SignalClient,
     private readonly displayName: string | undefined,
+    /** false: a receive-only page (the command center's big screen following the spotlight). */
+    private readonly send = true,
   ) {
     this.#snap = { connection: 'connecting', peerId: tabPeerId(meetingId), remote: new Map(), local: {}, muted: { mic: false, camera: false }, audioOnly: false, facing: 'user' };
     const s = signal.socket;
@@ -261,7 +263,7 @@ export class MeetingClient {
     }
     this.#set({ state, connection: 'live', notice: undefined });
     // Sending starts after entering: a camera or microphone that cannot start leaves the meeting usable.
-    for (const source of ['mic', 'camera'] as const) {
+    for (const source of this.send ? (['mic', 'camera'] as const) : []) {
       try {
         const track = this.#snap.local[source]?.readyState === 'live' ? this.#snap.local[source] : await this.#capture(source);
         if (generation !== this.#generation || !track) return;

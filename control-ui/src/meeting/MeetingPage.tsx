@@ -27,19 +27,54 @@ export function MeetingPage() {
   const displayName = session.status === 'signed-in' ? (session.user.displayName ?? session.user.username) : undefined;
   const [client, setClient] = useState<MeetingClient>();
 
+  // ?view=screen: the big screen of a command center: receives only, shows the spotlight full-bleed.
+  const screen = new URLSearchParams(window.location.search).get('view') === 'screen';
   useEffect(() => {
     if (!displayName) return;
     const signal = new SignalClient();
-    const c = new MeetingClient(id, signal, displayName);
+    const c = new MeetingClient(id, signal, displayName, !screen);
     setClient(c);
     return () => {
       c.close();
       signal.close();
     };
-  }, [id, displayName]);
+  }, [id, displayName, screen]);
 
   if (!client) return <div className="meeting meeting--loading" />;
-  return <MeetingRoomView client={client} />;
+  return screen ? <MeetingScreenView client={client} /> : <MeetingRoomView client={client} />;
+}
+
+/** The big screen: the spotlight (else the active speaker) full-bleed with its caption, everyone's sound. */
+function MeetingScreenView({ client }: { client: MeetingClient }) {
+  const { t } = useTranslation();
+  const snap = useSyncExternalStore(client.subscribe, client.snapshot);
+  const tiles = useMemo(() => tilesOf(snap), [snap]);
+  const state = snap.state;
+  const mainId = state?.spotlight ?? snap.speaker ?? tiles[0]?.tileId;
+  const main = tiles.find((x) => x.tileId === mainId && x.source === 'screen') ?? tiles.find((x) => x.tileId === mainId) ?? tiles[0];
+  return (
+    <div className="meeting meeting--screen" data-connection={snap.connection} data-main-tile={main?.tileId ?? ''}>
+      {main ? (
+        <MeetingTile
+          client={client}
+          tileId={main.tileId}
+          media={snap.remote.get(main.tileId)?.[main.source]}
+          participant={main.participant}
+          label={main.label}
+          source={main.source}
+          spotlight={state?.spotlight === main.tileId}
+          speaking={false}
+          big
+        />
+      ) : (
+        <p className="meeting__empty">{state?.title ?? t('meeting.joining')}</p>
+      )}
+      {state?.rollCall && !state.rollCall.finishedAt && (
+        <div className="meeting__screen-call">{t('meeting.rollCall.calling', { unit: state.rollCall.units[state.rollCall.current]?.name })}</div>
+      )}
+      {[...snap.remote].map(([tileId, media]) => media.mic && <MeetingAudio key={media.mic.consumerId} peerId={tileId} media={media.mic} />)}
+    </div>
+  );
 }
 
 /** The meeting as a participant sees it (signed in, or a guest through a link). */
