@@ -2,16 +2,28 @@
 // Camera -> browser latency, frame by frame. The simulated camera draws the wall-clock time
 // (ms, 32 black/white blocks) into every frame it makes; the page reads the blocks back from
 // each presented frame and subtracts. Same machine, same clock. Measures the whole path:
-// encode, RTSP, gateway ffmpeg, mediasoup, Chromium decode and render.
-//   node bench/latency.mjs [--mode webrtc|hls] [--seconds 20]
+// encode, RTSP, the gateway (relay or ffmpeg), mediasoup, Chromium decode and render.
+//   flock /tmp/county-bench.lock node bench/latency.mjs [--mode webrtc|hls] [--seconds 20]
+//     [--passthrough relay|ffmpeg] [--json]
+// Prints the figures and, last, one JSON line (only that line with --json).
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_ARGS, chromium, percentile, startCamera, startStack } from './support.mjs';
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'webrtc' }, seconds: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'webrtc' },
+    seconds: { type: 'string', default: '20' },
+    passthrough: { type: 'string', default: 'relay' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const seconds = Number(values.seconds);
+const say = values.json ? () => undefined : console.log;
 
 const camera = await startCamera(['/tc=timecode']);
-const stack = await startStack();
+const stack = await startStack({}, { passthrough: values.passthrough });
+const loadBefore = os.loadavg()[0];
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 let samples = [];
 let bad = 0;
@@ -52,5 +64,11 @@ try {
   await stack.stop();
   camera.stop();
 }
-console.log(`camera -> ${values.mode} -> rendered in Chromium, ${samples.length} frames over ${seconds} s (${bad} unreadable)`);
-console.log(`p50 ${percentile(samples, 50)} ms   p95 ${percentile(samples, 95)} ms   min ${Math.min(...samples)} ms   max ${Math.max(...samples)} ms`);
+const result = {
+  bench: 'latency', mode: values.mode, passthrough: values.passthrough, frames: samples.length, unreadable: bad,
+  p50: percentile(samples, 50), p95: percentile(samples, 95), min: Math.min(...samples), max: Math.max(...samples),
+  loadAvg1m: Math.round(loadBefore * 100) / 100, cores: os.cpus().length,
+};
+say(`camera -> ${values.passthrough} -> ${values.mode} -> rendered in Chromium, ${samples.length} frames over ${seconds} s (${bad} unreadable)`);
+say(`p50 ${result.p50} ms   p95 ${result.p95} ms   min ${result.min} ms   max ${result.max} ms   (load average ${result.loadAvg1m} before)`);
+console.log(JSON.stringify(result));

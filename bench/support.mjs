@@ -63,10 +63,17 @@ async function startRedis() {
   };
 }
 
-/** SFU (with its own Redis, signed in as admin) + in-process gateway. `env` overrides the SFU config. */
-export async function startStack(env = {}) {
+/** The SFU's gateway token in benchmarks (a gateway process of the caller's own uses it). */
+export const GATEWAY_TOKEN = 'bench-gateway-token-0123456789';
+
+/**
+ * SFU (with its own Redis, signed in as admin) + in-process gateway. `env` overrides the SFU
+ * config; `passthrough` the gateway's H.264 passthrough (`relay` by default, or `ffmpeg`);
+ * `gateway: false` starts none (the caller runs its own gateway process).
+ */
+export async function startStack(env = {}, { passthrough = 'relay', gateway: withGateway = true } = {}) {
   const logger = createLogger('bench', { level: 'warn' });
-  const token = 'bench-gateway-token-0123456789';
+  const token = GATEWAY_TOKEN;
   const password = 'bench-admin-password';
   const redis = await startRedis();
   const sfu = await SfuServer.create(
@@ -87,9 +94,11 @@ export async function startStack(env = {}) {
   const { token: adminToken } = await signIn();
   const authed = (p, init = {}) => fetch(`${sfu.url}${p}`, { ...init, headers: { ...init.headers, authorization: `Bearer ${adminToken}` } });
   const ffmpegPath = resolveFfmpeg();
-  const gateway = new CameraGateway({
-    sfuUrl: sfu.url, token, gatewayId: 'bench', tools: { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath) }, logger,
-  });
+  const gateway = withGateway
+    ? new CameraGateway({
+        sfuUrl: sfu.url, token, gatewayId: 'bench', tools: { ffmpegPath, ffprobePath: resolveFfprobe(ffmpegPath), passthrough }, logger,
+      })
+    : undefined;
   return {
     sfu,
     gateway,
@@ -128,7 +137,7 @@ export async function startStack(env = {}) {
       throw new Error(`${id} never came online`);
     },
     async stop() {
-      await gateway.close();
+      await gateway?.close();
       await sfu.close();
       redis.stop();
     },
