@@ -82,6 +82,9 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
   const { t } = useTranslation();
   const snap = useSyncExternalStore(client.subscribe, client.snapshot);
   const [layout, setLayout] = useState<Layout>('grid');
+  // ?quality=low: every video at its smallest layer (a poor link); high: always the full layer.
+  const quality = new URLSearchParams(window.location.search).get('quality');
+  const fixedLayer = quality === 'low' ? 0 : quality === 'high' ? 2 : undefined;
   const [panel, setPanel] = useState<'people' | 'rollcall' | undefined>();
   const state = snap.state;
   const me = state?.participants.find((p) => p.peerId === snap.peerId);
@@ -131,6 +134,7 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
       spotlight={state?.spotlight === x.tileId}
       speaking={snap.speaker === x.tileId}
       big={big}
+      layer={fixedLayer}
     />
   );
 

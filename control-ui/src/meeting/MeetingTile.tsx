@@ -38,6 +38,7 @@ export function MeetingTile({
   speaking,
   source,
   big,
+  layer,
 }: {
   client: MeetingClient;
   tileId: string;
@@ -48,11 +49,14 @@ export function MeetingTile({
   speaking: boolean;
   source: 'camera' | 'screen' | 'site-camera';
   big: boolean;
+  /** A fixed simulcast layer (?quality=low|high) instead of the one the tile's size needs. */
+  layer?: number;
 }) {
   const { t } = useTranslation();
   const figure = useRef<HTMLElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const [frames, setFrames] = useState(0);
+  const [firstFrameMs, setFirstFrameMs] = useState<number>();
   const inView = useInView(figure);
   const pageVisible = usePageVisible();
   const visible = inView && pageVisible;
@@ -62,12 +66,20 @@ export function MeetingTile({
   useEffect(() => {
     const el = figure.current;
     if (!el || !media) return;
-    const tell = () => client.want(media.consumerId, visible, layerForWidth(el.clientWidth));
+    const tell = () => client.want(media.consumerId, visible, layer ?? layerForWidth(el.clientWidth));
     tell();
     const observer = new ResizeObserver(tell);
     observer.observe(el);
     return () => observer.disconnect();
-  }, [client, media, visible]);
+  }, [client, media, visible, layer]);
+
+  // When this tile's first frame rendered (ms since the page started): the join benchmark reads it.
+  useEffect(() => {
+    const el = video.current;
+    if (!el || !media || !('requestVideoFrameCallback' in el)) return;
+    const id = el.requestVideoFrameCallback(() => setFirstFrameMs((v) => v ?? Math.round(performance.now())));
+    return () => el.cancelVideoFrameCallback(id);
+  }, [media]);
 
   useEffect(() => {
     if (!media) return;
@@ -88,6 +100,7 @@ export function MeetingTile({
       data-source={source}
       data-frames-decoded={frames}
       data-consumer-id={media?.consumerId ?? ''}
+      data-first-frame-ms={firstFrameMs}
       data-spotlight={spotlight ? 'true' : 'false'}
     >
       <video ref={video} autoPlay playsInline muted />

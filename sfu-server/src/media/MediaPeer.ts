@@ -169,6 +169,19 @@ export class MediaPeer {
     this.#onTransportClosed = listener;
   }
 
+  /** Bytes sent to and received from this browser so far, over all its transports (benchmarks, diagnostics). */
+  async bytes(): Promise<{ sent: number; received: number }> {
+    let sent = 0;
+    let received = 0;
+    for (const t of this.#transports.values()) {
+      for (const s of await t.getStats().catch(() => [])) {
+        sent += s.bytesSent;
+        received += s.bytesReceived;
+      }
+    }
+    return { sent, received };
+  }
+
   /** The peer's transports, for diagnostics and recovery tests. */
   get transportIds(): string[] {
     return [...this.#transports.keys()];
