@@ -20,6 +20,9 @@ With --onvif-port (0 picks a free port) it also serves a minimal ONVIF Device + 
 SetSynchronizationPoint makes the mount's encoder emit a keyframe at once, as real cameras do;
 `GET /stats` counts the requests. It prints "ONVIF <port>" before the READY line.
 
+With --user/--password every mount asks for RTSP authentication (--auth digest, the
+default, or basic), as real cameras do.
+
 Prints "READY <port>" on stdout once it accepts connections. Binds 127.0.0.1 unless --host.
 Runs until SIGTERM/SIGINT.
 """
@@ -33,9 +36,10 @@ import urllib.parse
 import gi
 
 gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 gi.require_version("GstVideo", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer, GstVideo  # noqa: E402
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer, GstVideo  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onvif_media import OnvifMedia  # noqa: E402
@@ -206,6 +210,9 @@ def main():
     ap.add_argument("--onvif-port", type=int, help="serve ONVIF Device/Media here (0 picks a free port)")
     ap.add_argument("--onvif-user", help="require this WS-Security user on ONVIF requests")
     ap.add_argument("--onvif-password", default="")
+    ap.add_argument("--user", help="require RTSP authentication with this user (and --password)")
+    ap.add_argument("--password", default="")
+    ap.add_argument("--auth", default="digest", choices=["digest", "basic"])
     args = ap.parse_args()
 
     Gst.init(None)
@@ -213,6 +220,22 @@ def main():
     server.set_address(args.host)
     server.set_service(str(args.port))
     mounts = server.get_mount_points()
+    permissions = None
+    if args.user:
+        auth = GstRtspServer.RTSPAuth()
+        token = GstRtspServer.RTSPToken()
+        token.set_string("media.factory.role", "camera-user")
+        if args.auth == "digest":
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+            auth.add_digest(args.user, args.password, token)
+        else:
+            auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+            auth.add_basic(GstRtspServer.RTSPAuth.make_basic(args.user, args.password), token)
+        server.set_auth(auth)
+        permissions = GstRtspServer.RTSPPermissions()
+        permissions.add_role("camera-user")
+        permissions.add_permission_for_role("camera-user", "media.factory.access", True)
+        permissions.add_permission_for_role("camera-user", "media.factory.construct", True)
     encoders = Encoders()
     profiles = []
     mount_of = {}  # ONVIF profile token -> mount path
@@ -232,6 +255,8 @@ def main():
         factory.set_launch(pipeline(spec or "h264", m_width, m_height, args.fps, opts["gop"], opts["bitrate"], args.profile, args.cbr,
                                     opts["pattern"], opts["title"]))
         factory.set_shared(True)  # one encoder however many clients, like a real camera
+        if permissions:
+            factory.set_permissions(permissions)
         if (spec or "").startswith("timecode"):
             factory.connect("media-configure", feed_timecode, args.fps)
         factory.connect("media-configure", encoders.track, path)

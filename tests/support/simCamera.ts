@@ -14,6 +14,8 @@ export interface SimOnvifStats {
 
 export interface SimCamera {
   port: number;
+  /** The camera process (SIGSTOP it to make a camera that holds its connections but sends nothing). */
+  pid: number;
   url(mount?: string, credentials?: string): string;
   /** With `onvif`: its device service URL, e.g. http://127.0.0.1:PORT/onvif/device_service. */
   onvifUrl?: string;
@@ -27,13 +29,21 @@ export interface SimCamera {
  * forces a keyframe). A mount may carry its own GOP: '/slow?gop=100'.
  */
 export async function startSimCamera(
-  opts: { port?: number; mounts?: string[]; gop?: number; onvif?: boolean | { username: string; password: string } } = {},
+  opts: {
+    port?: number;
+    mounts?: string[];
+    gop?: number;
+    onvif?: boolean | { username: string; password: string };
+    /** RTSP authentication on every mount (Digest unless `method: 'basic'`). */
+    rtspAuth?: { username: string; password: string; method?: 'digest' | 'basic' };
+  } = {},
 ): Promise<SimCamera> {
   const mounts = opts.mounts ?? ['/cam'];
   const args = [SCRIPT, '--port', String(opts.port ?? 0), '--gop', String(opts.gop ?? 25)];
   for (const m of mounts) args.push('--mount', m);
   if (opts.onvif) args.push('--onvif-port', '0');
   if (typeof opts.onvif === 'object') args.push('--onvif-user', opts.onvif.username, '--onvif-password', opts.onvif.password);
+  if (opts.rtspAuth) args.push('--user', opts.rtspAuth.username, '--password', opts.rtspAuth.password, '--auth', opts.rtspAuth.method ?? 'digest');
   const child: ChildProcess = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -54,6 +64,7 @@ export async function startSimCamera(
   const onvifBase = onvifPort === undefined ? undefined : `http://127.0.0.1:${onvifPort}`;
   return {
     port,
+    pid: child.pid!,
     url: (mount = mounts[0]!.split(/[=?]/)[0]!, credentials?: string) =>
       `rtsp://${credentials ? `${credentials}@` : ''}127.0.0.1:${port}${mount}`,
     onvifUrl: onvifBase && `${onvifBase}/onvif/device_service`,
