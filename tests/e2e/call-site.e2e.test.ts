@@ -3,6 +3,7 @@
  * site's inspector, on the camera page of their phone (mobile viewport), hears it ring,
  * accepts, and is in a meeting that already shows the site's camera and the caller.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { api, signedInPage } from '../support/stack';
 import { wallSite } from '../support/wallSite';
@@ -52,6 +53,7 @@ test('a call to a site rings the inspector\'s phone page and, accepted, shows th
   // The phone rings with the site's name, and accepting opens the meeting.
   const ringing = await phone.waitForSelector(`.incoming-call[data-meeting-id="${meetingId}"]`, { timeout: 15_000 });
   expect(await ringing.textContent()).toContain('大桥工地');
+  if (process.env.UPDATE_SCREENSHOTS) await phone.screenshot({ path: path.resolve(__dirname, '../../docs/phone-call.png') });
   await phone.click('.incoming-call button[data-action="accept"]');
   await phone.waitForURL(new RegExp(`/meetings/${meetingId}$`));
 
@@ -64,6 +66,7 @@ test('a call to a site rings the inspector\'s phone page and, accepted, shows th
   const inspector = site.stack.sfu.meetings.live(meetingId)!.state().participants.find((p) => p.username === 'inspector-li')!;
   expect(inspector.unit).toEqual({ kind: 'site', id: 'bridge', name: '大桥工地' });
   await framesRising(operator, `.meeting-tile[data-peer-id="${inspector.peerId}"][data-source="camera"]`);
+  if (process.env.UPDATE_SCREENSHOTS) await phone.screenshot({ path: path.resolve(__dirname, '../../docs/phone-meeting.png') });
   // Portrait: the page fits the phone's width (no sideways scrolling).
   expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });

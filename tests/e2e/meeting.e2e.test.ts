@@ -5,6 +5,7 @@
  * CSV; a screen share reaches the others; a site camera joins as a tile and leaves; a
  * participant whose transport the server closes is back without a reload.
  */
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { MeetingState } from '@county/shared';
 import { api, signedInPage, waitFor } from '../support/stack';
@@ -23,6 +24,10 @@ const site = wallSite({
 });
 
 let meetingId: string;
+/** With UPDATE_SCREENSHOTS=1 the suite refreshes the meeting screenshots in docs/. */
+const shot = async (page: Page, name: string) => {
+  if (process.env.UPDATE_SCREENSHOTS) await page.screenshot({ path: path.resolve(__dirname, `../../docs/${name}.png`) });
+};
 const pages: Record<'host' | 'longli' | 'xima', Page> = {} as never;
 const peerIds: Record<string, string> = {};
 
@@ -85,6 +90,7 @@ test('all three see and hear each other', async () => {
       await audioRising(page, peer);
     }
   }
+  await shot(pages.host, 'meeting-grid');
 });
 
 test('the host mutes one participant: their page says so and their sound stops', async () => {
@@ -109,6 +115,7 @@ test('the host spotlights a participant: everyone\'s main tile changes', async (
     await page.waitForFunction((peer) => document.querySelector('.meeting')?.getAttribute('data-main-tile') === peer, peerIds['tw-xima']);
   }
   await framesRising(pages.longli, `.meeting__main .meeting-tile[data-peer-id="${peerIds['tw-xima']}"]`);
+  await shot(pages.longli, 'meeting-speaker');
   // The command center's big screen (a display, receive-only) follows the spotlight full-bleed.
   const screen = await signedInPage(site.browser, site.stack.baseUrl, { username: 'hall-screen', password: 'hall-screen-pass' });
   try {
@@ -137,6 +144,8 @@ test('roll call over three units: each is called and spotlighted in turn, answer
   }
   await host.click('button[data-answer="present"]');
   await pages.longli.waitForSelector('[data-rollcall-unit="xima"]');
+  await host.waitForSelector('.rollcall-results tr[data-unit="longli"][data-answer="present"]');
+  await shot(host, 'meeting-rollcall');
   await host.click('button[data-answer="no-audio"]');
   await pages.xima.waitForSelector('[data-rollcall-unit="gaozhai"]');
   await host.click('button[data-answer="absent"]');

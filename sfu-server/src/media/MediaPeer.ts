@@ -127,9 +127,11 @@ export class MediaPeer {
 
   async resumeConsumer(consumerId: string): Promise<void> {
     const consumer = this.#consumer(consumerId);
-    await consumer.resume();
-    // Ask for a keyframe so the picture starts at once (sources that honour PLI do).
-    await consumer.requestKeyFrame();
+    await settled(consumer, async () => {
+      await consumer.resume();
+      // Ask for a keyframe so the picture starts at once (sources that honour PLI do).
+      await consumer.requestKeyFrame();
+    });
   }
 
   closeConsumer(consumerId: string): void {
@@ -139,8 +141,8 @@ export class MediaPeer {
   /** Shows or hides a consumer's video (hidden: nothing is sent) and picks its simulcast layer. */
   async setConsumerPreference(consumerId: string, visible: boolean, spatialLayer: number): Promise<void> {
     const consumer = this.#consumer(consumerId);
-    if (!visible) return consumer.pause();
-    if (consumer.type === 'simulcast') await consumer.setPreferredLayers({ spatialLayer, temporalLayer: 2 });
+    if (!visible) return settled(consumer, () => consumer.pause());
+    if (consumer.type === 'simulcast') await settled(consumer, () => consumer.setPreferredLayers({ spatialLayer, temporalLayer: 2 }));
     if (consumer.paused) await this.resumeConsumer(consumerId);
   }
 
@@ -220,5 +222,15 @@ export class MediaPeer {
     const c = this.#consumers.get(id);
     if (!c) throw new AppError('not_found', 'no such consumer');
     return c;
+  }
+}
+
+/** A consumer that closed while a request to it was in flight (its producer left): a plain 404, not a server error. */
+async function settled(consumer: types.Consumer, op: () => Promise<void>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    if (consumer.closed) throw new AppError('not_found', 'no such consumer');
+    throw err;
   }
 }
