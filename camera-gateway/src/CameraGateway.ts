@@ -2,6 +2,7 @@ import type { CameraAssignment } from '@county/shared';
 import type { Logger } from '@county/shared/node';
 import { CameraPull, type PullTools } from './CameraPull';
 import { ProbeCache } from './ProbeCache';
+import { ProbeSlots } from './ProbeSlots';
 import { SfuIngestClient } from './SfuIngestClient';
 
 /**
@@ -30,6 +31,8 @@ export class CameraGateway {
   readonly #client: SfuIngestClient;
   /** Last good probe per camera, kept when its pull ends (an on-demand camera going idle). */
   readonly probes = new ProbeCache();
+  /** Concurrent ffprobes, gateway-wide. */
+  readonly #probeSlots = new ProbeSlots();
   #reconcile: Promise<void> = Promise.resolve();
   #linkLost: NodeJS.Timeout | undefined;
   #closed = false;
@@ -94,7 +97,7 @@ export class CameraGateway {
         pull.confirm(cam.generation);
         continue;
       }
-      const fresh = new CameraPull(cam, this.#client, this.options.tools, this.options.logger, undefined, this.probes);
+      const fresh = new CameraPull(cam, this.#client, this.options.tools, this.options.logger, undefined, this.probes, this.#probeSlots);
       this.#pulls.set(cam.id, fresh);
       fresh.start();
     }

@@ -7,6 +7,7 @@ import { classifyFailure, type FailureContext } from './ffmpeg/failure';
 import { planPull, type PullPlan } from './ffmpeg/plan';
 import { probeCamera, probeSplitKeyframes, type StreamProbe } from './ffmpeg/probe';
 import { ProbeCache } from './ProbeCache';
+import { ProbeSlots } from './ProbeSlots';
 import type { PullRun } from './PullRun';
 import { RelayRun } from './relay/RelayRun';
 import type { IngestClient } from './SfuIngestClient';
@@ -68,6 +69,8 @@ export class CameraPull {
     backoff = new Backoff(),
     /** The gateway's probes, kept across pulls (a pull of its own by default). */
     private readonly probes = new ProbeCache(),
+    /** The gateway's limit on concurrent ffprobes (one of its own by default). */
+    private readonly probeSlots = new ProbeSlots(),
   ) {
     this.#backoff = backoff;
   }
@@ -123,11 +126,15 @@ export class CameraPull {
       }
       if (!fromCache && (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS)) {
         this.logger.debug({ cameraId }, 'probing');
-        const probe = await probeCamera(this.tools.ffprobePath, this.camera.url);
-        // Only H.264 that would pass through needs the (slower) look at its keyframes.
-        if (probe.video?.codec === 'h264' && !probe.video.hasBFrames) {
-          probe.video.splitKeyframes = await probeSplitKeyframes(this.tools.ffprobePath, this.camera.url);
-        }
+        const probe = await this.probeSlots.run(async () => {
+          const found = await probeCamera(this.tools.ffprobePath, this.camera.url);
+          // Only H.264 that would pass through needs the (slower) look at its keyframes.
+          if (found.video?.codec === 'h264' && !found.video.hasBFrames) {
+            found.video.splitKeyframes = await probeSplitKeyframes(this.tools.ffprobePath, this.camera.url);
+          }
+          return found;
+        });
+        if (this.#stopped) return;
         this.probe = probe;
         this.#probedAt = now;
         this.probes.set(cameraId, this.camera.url, probe);
@@ -164,6 +171,7 @@ export class CameraPull {
       ? new RelayRun({
           url: this.camera.url, cameraId, point, sourcePort: source.video.rtpPort, audio: plan.audio,
           ffmpegPath: this.tools.ffmpegPath, logger: this.logger, onFps,
+          onFirstFrame: () => (this.#lastFrameAt = Date.now()),
         })
       : new FfmpegRun(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), onFps);
     this.#current = run;

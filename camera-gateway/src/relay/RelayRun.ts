@@ -20,6 +20,8 @@ export interface RelayOptions {
   ffmpegPath: string;
   logger: Logger;
   onFps: (fps: number) => void;
+  /** The first picture went to the SFU (a run shorter than the fps period still counts as having sent frames). */
+  onFirstFrame: () => void;
 }
 
 /**
@@ -91,6 +93,7 @@ export class RelayRun implements PullRun {
     const rewriter = new H264Rewriter(point.video.ssrc, point.video.payloadType, spropParameterSets(video.fmtp['sprop-parameter-sets']));
     const send = (packet: Buffer) => socket.send(packet);
     let lastPacketAt = Date.now();
+    let firstFrame = false;
     const playing: RtspTrack[] = await session.play(tracks);
     if (this.#stopped) return this.#teardown();
     const videoChannel = playing[0]!.channel;
@@ -99,6 +102,10 @@ export class RelayRun implements PullRun {
       if (channel === videoChannel) {
         lastPacketAt = Date.now();
         rewriter.push(packet, send);
+        if (rewriter.frames === 1 && !firstFrame) {
+          firstFrame = true;
+          this.o.onFirstFrame();
+        }
       } else if (channel === videoChannel + 1) {
         const sr = rewriter.senderReport(packet);
         if (sr) socket.send(sr);
