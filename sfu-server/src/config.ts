@@ -69,7 +69,8 @@ const EnvSchema = z
     MAX_HLS_SESSIONS: z.coerce.number().int().min(1).max(1000).default(16),
     MAX_ON_DEMAND_PULLS: z.coerce.number().int().min(1).max(100_000).default(200),
     MAX_TRANSPORTS_PER_PEER: z.coerce.number().int().min(1).max(64).default(4),
-    MAX_CONSUMERS_PER_PEER: z.coerce.number().int().min(1).max(1024).default(128),
+    // A 150-person meeting pushes each participant ~300 consumers (video + audio each); a wall uses 2 per tile.
+    MAX_CONSUMERS_PER_PEER: z.coerce.number().int().min(1).max(2048).default(400),
     /** A camera "online" without media this long is restarted (as a silent one is). */
     CAMERA_NO_MEDIA_S: z.coerce.number().min(1).max(600).default(10),
     /** Hosts (names or addresses, comma-separated) whose pages a wall tile may show; empty: no page tiles. */

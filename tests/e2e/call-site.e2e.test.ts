@@ -40,11 +40,12 @@ test('a call to a site rings the inspector\'s phone page and, accepted, shows th
     isMobile: true,
     hasTouch: true,
     deviceScaleFactor: 2,
+    locale: 'zh-CN',
   });
   await phone.goto(`${baseUrl}/cameras/bridge-pano`);
   await phone.waitForSelector('.tile[data-camera-id="bridge-pano"], figure[data-camera-id="bridge-pano"]');
 
-  operator = await signedInPage(site.browser, baseUrl);
+  operator = await signedInPage(site.browser, baseUrl, undefined, { locale: 'zh-CN' });
   await operator.goto(`${baseUrl}/console`);
   await operator.click('li.camera-tree__site[data-site-id="bridge"] button[data-action="call-site"]');
   await operator.waitForURL(/\/meetings\/call-bridge-/);

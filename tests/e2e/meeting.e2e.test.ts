@@ -67,9 +67,11 @@ beforeAll(async () => {
   });
   expect(r.status).toBe(201);
   meetingId = (r.json as { id: string }).id;
-  pages.host = await signedInPage(site.browser, baseUrl);
-  pages.longli = await signedInPage(site.browser, baseUrl, { username: 'tw-longli', password: 'longli-password-1' });
-  pages.xima = await signedInPage(site.browser, baseUrl, { username: 'tw-xima', password: 'xima-password-123' });
+  // County PCs run Chinese: the page's own default (and the screenshots') language.
+  const zh = { locale: 'zh-CN' };
+  pages.host = await signedInPage(site.browser, baseUrl, undefined, zh);
+  pages.longli = await signedInPage(site.browser, baseUrl, { username: 'tw-longli', password: 'longli-password-1' }, zh);
+  pages.xima = await signedInPage(site.browser, baseUrl, { username: 'tw-xima', password: 'xima-password-123' }, zh);
   for (const p of Object.values(pages)) await p.goto(`${baseUrl}/meetings/${meetingId}`);
   // Everyone's peer id, from the server's view of the room.
   await waitFor('three participants', () => (site.stack.sfu.meetings.live(meetingId)?.size === 3 ? true : undefined), 30_000);
@@ -145,7 +147,10 @@ test('roll call over three units: each is called and spotlighted in turn, answer
   await host.click('button[data-answer="present"]');
   await pages.longli.waitForSelector('[data-rollcall-unit="xima"]');
   await host.waitForSelector('.rollcall-results tr[data-unit="longli"][data-answer="present"]');
-  await shot(host, 'meeting-rollcall');
+  if (process.env.UPDATE_SCREENSHOTS) {
+    await framesRising(host, `.meeting__main .meeting-tile[data-peer-id="${peerIds['tw-xima']}"]`, 5);
+    await shot(host, 'meeting-rollcall');
+  }
   await host.click('button[data-answer="no-audio"]');
   await pages.xima.waitForSelector('[data-rollcall-unit="gaozhai"]');
   await host.click('button[data-answer="absent"]');
