@@ -207,7 +207,9 @@ describe('wall tours, incidents and plans', () => {
     expect((await as('op-li', 'POST', '/api/plans', flood)).status).toBe(201);
     expect((await as('op-li', 'POST', '/api/plans', fire)).status).toBe(201);
     expect((await as('op-li', 'POST', '/api/plans', { ...fire, name: '学校火灾' })).status).toBe(200);
-    expect(((await as('longli-clerk', 'GET', '/api/plans')).json as Plan[]).map((p) => p.id)).toEqual(['fire-school', 'flood-bridge']);
+    // A township user sees its township's plans only (fire-school's cameras are chengguan's).
+    expect(((await as('longli-clerk', 'GET', '/api/plans')).json as Plan[]).map((p) => p.id)).toEqual(['flood-bridge']);
+    expect(((await call('GET', '/api/plans')).json as Plan[]).map((p) => p.id)).toEqual(['fire-school', 'flood-bridge']);
 
     const before = [await screen('main'), await screen('side')];
     expect((await call('POST', '/api/plans/nope/run', {})).status).toBe(404);

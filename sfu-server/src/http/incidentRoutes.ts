@@ -77,8 +77,14 @@ export function incidentRoutes(deps: { incidents: Incidents; plans: Plans; meeti
   router.get(
     '/plans',
     route(async (_req, res) => {
-      authorize(principal(res), 'incidents:view');
-      res.json(await plans.list());
+      const p = principal(res);
+      authorize(p, 'incidents:view');
+      // A township user (or inspector) sees the plans whose cameras are all theirs to see.
+      const visible = [];
+      for (const plan of await plans.list()) {
+        if ((await plans.placesOf(plan)).every((place) => can(p, 'incidents:view', { kind: 'site', ...place }))) visible.push(plan);
+      }
+      res.json(visible);
     }),
   );
 

@@ -28,6 +28,16 @@ export class Plans {
     return this.#records.list();
   }
 
+  /** Where a plan reaches: its site, or each of its cameras' township and site (for scoping lists). */
+  async placesOf(plan: Plan): Promise<{ townshipId?: string; siteId?: string }[]> {
+    if (plan.siteId) {
+      const site = await this.#sites.site(plan.siteId).catch(() => undefined);
+      return [{ siteId: plan.siteId, townshipId: site?.townshipId }];
+    }
+    const cameras = new Map((await this.#registry.list()).map((c) => [c.id, c]));
+    return (plan.cameraIds ?? []).map((id) => ({ townshipId: cameras.get(id)?.townshipId, siteId: cameras.get(id)?.siteId }));
+  }
+
   async get(id: string): Promise<Plan> {
     const p = await this.#records.get(id);
     if (!p) throw new AppError('not_found', `plan ${id} not found`);
