@@ -231,7 +231,7 @@ test('a guest without an account comes in through a link and the lobby', async (
     await host.click('li[data-lobby] button[data-action="admit"]');
     await guest.waitForSelector('.meeting[data-connection="live"]');
     await framesRising(guest, `.meeting-tile[data-peer-id="${peerIds.admin}"][data-source="camera"]`);
-    await host.waitForFunction(() => [...document.querySelectorAll('li[data-participant]')].some((li) => li.textContent?.includes('省水利厅 张专家')));
+    await host.waitForFunction(() => Array.from(document.querySelectorAll('li[data-participant]')).some((li) => li.textContent?.includes('省水利厅 张专家')));
   } finally {
     await guestContext.close();
   }
