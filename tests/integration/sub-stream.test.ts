@@ -75,7 +75,9 @@ describe('main and sub streams of one camera', () => {
     );
     expect(both.health).toMatchObject({ width: 1280, height: 720 });
     expect(both.sub).toMatchObject({ active: true, health: { width: 640, height: 360 } });
-    expect([...(stack.gateway?.pulls.keys() ?? [])].sort()).toEqual(['gate', 'gate~sub', 'yard']);
+    const pulls = [...(stack.gateway?.pulls.keys() ?? [])];
+    expect(pulls).toEqual(expect.arrayContaining(['gate', 'gate~sub']));
+    expect(pulls).not.toContain('yard~sub'); // a camera without a sub stream: its sub watch is skipped
 
     // The sub stream's health reaches browsers marked as such.
     await waitFor('sub health pushed', () => messages.some((m) => m.startsWith('camera:health') && m.includes('"stream":"sub"')));
@@ -135,4 +137,32 @@ describe('main and sub streams of one camera', () => {
     await waitFor('both pulls stopped', () => !stack.gateway?.pulls.has('gate') && !stack.gateway?.pulls.has('gate~sub'), 10_000);
     expect(() => stack.sfu.feeds.producerOf('gate~sub')).toThrow(/no live video/);
   });
+
+  it('keeps the sub stream across a restart (Redis), idle until watched; a camera stored without one stays without', async () => {
+    expect((await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'tower', name: '塔吊', url: camera.url('/main'), subUrl: camera.url('/sub') })).status).toBe(201);
+    socket.close();
+    await stack.gateway?.close();
+    await stack.sfu.close();
+    const redis = stack.redis!;
+    stack = { ...stack, stop: () => redis.destroy() }; // the SFU and gateway are closed already
+    const again = await startStack({ env: { REDIS_URL: redis.url, ON_DEMAND_GRACE_S: '2' } });
+    let clerk: Sock | undefined;
+    try {
+      const get = async (id: string) => (await api(again.baseUrl, 'GET', `/api/cameras/${id}`)).json as CameraView;
+      expect(await get('tower')).toMatchObject({ hasSub: true, sub: { status: 'idle', active: false } });
+      expect(await get('yard')).toMatchObject({ hasSub: false });
+      clerk = browserSocket(again.baseUrl);
+      await connected(clerk);
+      expect(await emit(clerk, 'room:join', { roomId: 'wall:main' })).toMatchObject({ ok: true });
+      expect(await emit(clerk, 'camera:watch', { cameraIds: [], subCameraIds: ['tower'] })).toMatchObject({ ok: true });
+      const sub = await waitFor('tower sub online', async () => {
+        const v = await get('tower');
+        return v.sub?.status === 'online' && v.sub.health?.width ? v.sub : undefined;
+      }, 45_000);
+      expect(sub.health).toMatchObject({ width: 640, height: 360 });
+    } finally {
+      clerk?.close();
+      await again.stop();
+    }
+  }, 120_000);
 });
