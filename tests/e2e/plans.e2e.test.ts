@@ -39,6 +39,8 @@ describe('emergency plan run from the console in Chromium', () => {
     const row = ops.locator(`[data-incident-id="${open[0]!.id}"]`);
     await row.waitFor();
     expect(await row.getAttribute('data-severity')).toBe('warning');
+    // A plan on a site also called the site: the incident links its meeting.
+    expect(await row.locator('a[data-action="meeting"]').getAttribute('href')).toBe(`/meetings/${open[0]!.meetingId}`);
 
     ops.once('dialog', (d) => void d.accept());
     await row.locator('button[data-action="close"]').click();
@@ -46,6 +48,17 @@ describe('emergency plan run from the console in Chromium', () => {
     expect((await api(stack.baseUrl, 'GET', '/api/incidents?status=open')).json).toEqual([]);
     // Closing leaves the wall as it is.
     await waitTileLive(screen, 0, 'bridge-pano');
+
+    // An incident without a plan: what the screen shows now, from the console's form.
+    const form = ops.locator('form[data-form="incident"]');
+    await form.locator('input[name="title"]').fill('大桥工地边坡滑塌');
+    await form.locator('select[name="severity"]').selectOption('critical');
+    await form.locator('button[type="submit"]').click();
+    await ops.locator('[data-incident-id][data-severity="critical"]').waitFor();
+    const opened = (await api(stack.baseUrl, 'GET', '/api/incidents?status=open')).json as Incident[];
+    expect(opened.map((i) => [i.title, i.townshipId, i.siteId, i.cameraIds, i.planId])).toEqual([
+      ['大桥工地边坡滑塌', 'longli', 'bridge', ['bridge-pano', 'bridge-close'], undefined],
+    ]);
     await Promise.all([ops.context().close(), screen.context().close()]);
   });
 });

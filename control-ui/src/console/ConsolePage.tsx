@@ -186,7 +186,7 @@ export function ConsolePage() {
               </p>
               <PresetPanel presets={presets} screen={screen} actions={presetActions} />
               <TourPanel screen={screen} presets={presets} directory={directory} selected={selected} signal={signal} />
-              <IncidentPanel screen={screen} signal={signal} />
+              <IncidentPanel screen={screen} signal={signal} cameras={directory.cameras} />
             </>
           )}
         </section>

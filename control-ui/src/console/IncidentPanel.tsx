@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { PLAN_KINDS, PlanInputSchema, type Incident, type IncidentSeverity, type Plan, type Screen } from '@county/shared';
+import { INCIDENT_SEVERITIES, PLAN_KINDS, PlanInputSchema, type CameraView, type Incident, type IncidentSeverity, type Plan, type Screen } from '@county/shared';
+import { Link } from 'react-router-dom';
 import { apiJson } from '../auth/Session';
 import { errorText } from '../i18n/errorText';
 import type { SignalClient } from '../signalling/SignalClient';
@@ -13,7 +14,7 @@ const SEVERITY_COLOUR: Record<IncidentSeverity, string> = { info: '#2f80ed', war
  * opens an incident and puts the plan's cameras on its screen; a plan can be saved from the
  * cameras the console's screen shows now.
  */
-export function IncidentPanel({ screen, signal }: { screen: Screen; signal?: SignalClient }) {
+export function IncidentPanel({ screen, signal, cameras }: { screen: Screen; signal?: SignalClient; cameras: CameraView[] }) {
   const { t } = useTranslation();
   const [incidents, setIncidents] = useState<Incident[]>([]);
   const [plans, setPlans] = useState<Plan[]>([]);
@@ -66,6 +67,27 @@ export function IncidentPanel({ screen, signal }: { screen: Screen; signal?: Sig
     );
   };
 
+  // An incident without a plan: what the screen shows now, its township (and site) from those cameras.
+  const openIncident = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const data = new FormData(form);
+    const shown = cameraIds.map((id) => cameras.find((c) => c.id === id)).filter((c): c is CameraView => c !== undefined);
+    const townshipId = shown.find((c) => c.townshipId)?.townshipId;
+    if (!townshipId) return setMessage({ ok: false, text: t('incidents.noTownship') });
+    const sites = new Set(shown.map((c) => c.siteId));
+    const [onlySite] = sites;
+    const body = {
+      title: String(data.get('title') ?? ''),
+      severity: String(data.get('severity') ?? 'warning'),
+      townshipId,
+      ...(sites.size === 1 && onlySite ? { siteId: onlySite } : {}),
+      cameraIds,
+      screenId: screen.id,
+    };
+    void run(() => apiJson('/api/incidents', { method: 'POST', json: body }), () => t('incidents.opened_now', { title: body.title })).then((ok) => ok && form.reset());
+  };
+
   return (
     <section className="incidents presets">
       <h2>{t('incidents.title')}</h2>
@@ -89,6 +111,11 @@ export function IncidentPanel({ screen, signal }: { screen: Screen; signal?: Sig
               {t('incidents.where', { screen: i.screenId, count: i.cameraIds.length })} ·{' '}
               {t('incidents.opened', { user: i.openedBy, time: new Date(i.openedAt).toLocaleTimeString() })}
             </small>
+            {i.meetingId && (
+              <Link to={`/meetings/${i.meetingId}`} data-action="meeting">
+                {t('incidents.meeting')}
+              </Link>
+            )}
             <button
               type="button"
               data-action="close"
@@ -142,6 +169,19 @@ export function IncidentPanel({ screen, signal }: { screen: Screen; signal?: Sig
           </li>
         ))}
       </ul>
+      <form className="presets__save" onSubmit={openIncident} data-form="incident">
+        <h3>{t('incidents.open')}</h3>
+        <input name="title" placeholder={t('incidents.titlePlaceholder')} aria-label={t('incidents.titlePlaceholder')} required />
+        <select name="severity" aria-label={t('incidents.severityLabel')} defaultValue="warning">
+          {INCIDENT_SEVERITIES.map((k) => (
+            <option key={k} value={k}>
+              {t(`incidents.severity.${k}`)}
+            </option>
+          ))}
+        </select>
+        <button type="submit" disabled={cameraIds.length === 0}>{t('incidents.openButton')}</button>
+        <small>{cameraIds.length ? t('plans.cameras', { count: cameraIds.length }) : t('plans.noCameras')}</small>
+      </form>
       <form className="presets__save" onSubmit={savePlan} data-form="plan">
         <h3>{t('plans.create')}</h3>
         <input name="name" placeholder={t('plans.name')} aria-label={t('plans.name')} required />

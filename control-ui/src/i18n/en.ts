@@ -229,6 +229,13 @@ const en: Messages = {
     close: 'Close incident',
     confirmClose: 'Close incident "{{title}}"? The wall keeps showing what it shows.',
     closed: 'Incident "{{title}}" closed',
+    open: 'Open an incident with what this screen shows',
+    titlePlaceholder: 'Incident title (e.g. slope slip at the bridge site)',
+    severityLabel: 'Severity',
+    openButton: 'Open incident',
+    opened_now: 'Incident "{{title}}" opened',
+    noTownship: 'The cameras on this screen belong to no township',
+    meeting: 'Join the meeting',
   },
   plans: {
     title: 'Emergency plans',

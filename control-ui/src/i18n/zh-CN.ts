@@ -230,6 +230,13 @@ const zhCN = {
     close: '结束事件',
     confirmClose: '确定结束事件“{{title}}”？大屏画面保持不变。',
     closed: '事件“{{title}}”已结束',
+    open: '用当前屏幕的画面发起事件',
+    titlePlaceholder: '事件名称（如 大桥工地边坡滑塌）',
+    severityLabel: '等级',
+    openButton: '发起事件',
+    opened_now: '已发起事件“{{title}}”',
+    noTownship: '当前屏幕的摄像机不属于任何乡镇',
+    meeting: '进入会商',
   },
   plans: {
     title: '应急预案',
