@@ -50,22 +50,11 @@ function MeetingScreenView({ client }: { client: MeetingClient }) {
   const snap = useSyncExternalStore(client.subscribe, client.snapshot);
   const tiles = useMemo(() => tilesOf(snap), [snap]);
   const state = snap.state;
-  const mainId = state?.spotlight ?? snap.speaker ?? tiles[0]?.tileId;
-  const main = tiles.find((x) => x.tileId === mainId && x.source === 'screen') ?? tiles.find((x) => x.tileId === mainId) ?? tiles[0];
+  const main = findTile(tiles, state?.spotlight ?? snap.speaker) ?? tiles[0];
   return (
     <div className="meeting meeting--screen" data-connection={snap.connection} data-main-tile={main?.tileId ?? ''}>
       {main ? (
-        <MeetingTile
-          client={client}
-          tileId={main.tileId}
-          media={snap.remote.get(main.tileId)?.[main.source]}
-          participant={main.participant}
-          label={main.label}
-          source={main.source}
-          spotlight={state?.spotlight === main.tileId}
-          speaking={false}
-          big
-        />
+        tileElement(client, snap, main, true)
       ) : (
         <p className="meeting__empty">{state?.title ?? t('meeting.joining')}</p>
       )}
@@ -101,8 +90,7 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
   }, [client, recordingId, t]);
   // The spotlight (set by the host, or the unit being called) is everyone's main tile; else the speaker's in speaker layout.
   const mainId = state?.spotlight ?? (layout === 'speaker' ? (snap.speaker ?? tiles[0]?.tileId) : undefined);
-  // A spotlighted participant who shares a screen is seen through the screen.
-  const main = mainId ? (tiles.find((x) => x.tileId === mainId && x.source === 'screen') ?? tiles.find((x) => x.tileId === mainId)) : undefined;
+  const main = findTile(tiles, mainId);
   const selfMain = !main && mainId !== undefined && mainId === snap.peerId;
   const rest = main ? tiles.filter((x) => x !== main) : tiles;
 
@@ -122,21 +110,7 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
     );
   }
 
-  const tileOf = (x: Tile, big: boolean) => (
-    <MeetingTile
-      key={`${x.tileId}:${x.source}`}
-      client={client}
-      tileId={x.tileId}
-      media={snap.remote.get(x.tileId)?.[x.source]}
-      participant={x.participant}
-      label={x.label}
-      source={x.source}
-      spotlight={state?.spotlight === x.tileId}
-      speaking={snap.speaker === x.tileId}
-      big={big}
-      layer={fixedLayer}
-    />
-  );
+  const tileOf = (x: Tile, big: boolean) => tileElement(client, snap, x, big, fixedLayer);
 
   return (
     <div className={`meeting meeting--${main || selfMain ? 'speaker' : 'grid'}`} data-connection={snap.connection} data-main-tile={main || selfMain ? mainId : ''}>
@@ -181,6 +155,30 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
       {[...snap.remote].map(([tileId, media]) => media.mic && <MeetingAudio key={media.mic.consumerId} peerId={tileId} media={media.mic} />)}
       <Controls client={client} snap={snap} layout={layout} setLayout={setLayout} panel={panel} setPanel={setPanel} />
     </div>
+  );
+}
+
+/** The tile with this id; a spotlighted participant who shares a screen is seen through the screen. */
+function findTile(tiles: Tile[], tileId: string | undefined): Tile | undefined {
+  if (tileId === undefined) return undefined;
+  return tiles.find((x) => x.tileId === tileId && x.source === 'screen') ?? tiles.find((x) => x.tileId === tileId);
+}
+
+function tileElement(client: MeetingClient, snap: MeetingSnapshot, x: Tile, big: boolean, layer?: number) {
+  return (
+    <MeetingTile
+      key={`${x.tileId}:${x.source}`}
+      client={client}
+      tileId={x.tileId}
+      media={snap.remote.get(x.tileId)?.[x.source]}
+      participant={x.participant}
+      label={x.label}
+      source={x.source}
+      spotlight={snap.state?.spotlight === x.tileId}
+      speaking={snap.speaker === x.tileId}
+      big={big}
+      layer={layer}
+    />
   );
 }
 
