@@ -311,7 +311,7 @@ const en: Messages = {
     removeCamera: 'Remove',
     cannotJoin: 'Cannot join the meeting',
     backToList: 'Back to meetings',
-    notice: { mutedByHost: 'The host ({{by}}) muted you', askUnmute: 'The host ({{by}}) asks you to speak' },
+    notice: { mutedByHost: 'The host ({{by}}) muted you', askUnmute: 'The host ({{by}}) asks you to speak', poorLink: 'Poor connection, video stalls: switch to audio only?' },
     left: { removed: 'The host removed you from the meeting', denied: 'The host did not let you in', ended: 'The meeting has ended', replaced: 'You joined this meeting from another page', self: 'You left the meeting' },
     recording: '● Recording',
     record: 'Record',

@@ -312,7 +312,7 @@ const zhCN = {
     removeCamera: '移出',
     cannotJoin: '无法进入会议',
     backToList: '返回会议列表',
-    notice: { mutedByHost: '主持人（{{by}}）已将你静音', askUnmute: '主持人（{{by}}）请你发言' },
+    notice: { mutedByHost: '主持人（{{by}}）已将你静音', askUnmute: '主持人（{{by}}）请你发言', poorLink: '网络较差，画面卡顿：建议切换为仅语音' },
     left: { removed: '你已被主持人移出会议', denied: '主持人未允许你进入会议', ended: '会议已结束', replaced: '你已在其他页面进入此会议', self: '你已离开会议' },
     recording: '● 录制中',
     record: '开始录制',

@@ -27,7 +27,7 @@ export interface MeetingSnapshot {
   speaker?: string;
   left?: MeetingLeftReason;
   /** Last notice for the user (host muted you, asks you to unmute, an error). */
-  notice?: { key: 'mutedByHost' | 'askUnmute' | 'error'; by?: string; text?: string };
+  notice?: { key: 'mutedByHost' | 'askUnmute' | 'poorLink' | 'error'; by?: string; text?: string };
   audioOnly: boolean;
   facing: 'user' | 'environment';
 }
@@ -41,6 +41,12 @@ const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
 /** A link down this long gets an ICE restart; still down this long after it, the page joins again. */
 const ICE_RESTART_AFTER_MS = 1500;
 const REJOIN_AFTER_MS = 3000;
+/** The link is judged every few seconds; this many poor samples in a row suggest audio only. */
+const LINK_CHECK_MS = 4000;
+const POOR_SAMPLES = 3;
+/** Poor: the videos on screen decode under this many frames per second each, or a tenth of the packets are lost. */
+const POOR_FPS = 5;
+const POOR_LOSS = 0.1;
 
 /** A tab's peer id: kept across reconnects and reloads of the tab, so its place is kept. */
 function tabPeerId(meetingId: string): string {
@@ -73,6 +79,9 @@ export class MeetingClient {
   #generation = 0;
   #closed = false;
   readonly #timers = new Set<number>();
+  #linkTimer: number | undefined;
+  #poor = 0;
+  #lastVideo: { frames: number; lost: number; received: number; at: number } | undefined;
 
   constructor(
     readonly meetingId: string,
@@ -96,6 +105,36 @@ export class MeetingClient {
     s.on('transport:closed', this.#onTransportClosed);
     s.on('room:closed', this.#onTransportClosed);
     if (s.connected) this.#onConnect();
+    this.#linkTimer = window.setInterval(() => void this.#checkLink(), LINK_CHECK_MS);
+  }
+
+  /**
+   * A phone on a site with a poor link: when video keeps arriving too slowly or with heavy
+   * loss, suggest audio only (the user decides; switching by itself would surprise them).
+   */
+  async #checkLink(): Promise<void> {
+    const recv = this.#recv;
+    if (!recv || this.#snap.audioOnly || this.#snap.connection !== 'live') return;
+    const shown = [...this.#consumers].filter(([id, c]) => c.consumer.kind === 'video' && this.#wanted.get(id)?.visible).length;
+    let frames = 0;
+    let lost = 0;
+    let received = 0;
+    for (const s of (await recv.getStats().catch(() => new Map())).values()) {
+      const st = s as { type: string; kind?: string; framesDecoded?: number; packetsLost?: number; packetsReceived?: number };
+      if (st.type !== 'inbound-rtp' || st.kind !== 'video') continue;
+      frames += st.framesDecoded ?? 0;
+      lost += st.packetsLost ?? 0;
+      received += st.packetsReceived ?? 0;
+    }
+    const now = { frames, lost, received, at: Date.now() };
+    const last = this.#lastVideo;
+    this.#lastVideo = now;
+    if (!last || shown === 0) return;
+    const fps = (now.frames - last.frames) / shown / ((now.at - last.at) / 1000);
+    const packets = now.received - last.received + (now.lost - last.lost);
+    const loss = packets > 0 ? (now.lost - last.lost) / packets : 0;
+    this.#poor = fps < POOR_FPS || loss > POOR_LOSS ? this.#poor + 1 : 0;
+    if (this.#poor === POOR_SAMPLES && !this.#snap.notice) this.#set({ notice: { key: 'poorLink' } });
   }
 
   // ---- store for React ---------------------------------------------------------------
@@ -180,6 +219,7 @@ export class MeetingClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    window.clearInterval(this.#linkTimer);
     for (const t of this.#timers) window.clearTimeout(t);
     const s = this.signal.socket;
     s.off('connect', this.#onConnect);

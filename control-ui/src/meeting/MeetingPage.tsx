@@ -134,6 +134,7 @@ export function MeetingRoomView({ client }: { client: MeetingClient }) {
         <div className="meeting__notice" role="status" data-notice={snap.notice.key}>
           {snap.notice.key === 'error' ? snap.notice.text : t(`meeting.notice.${snap.notice.key}`, { by: snap.notice.by })}
           {snap.notice.key === 'askUnmute' && <button onClick={() => void client.setMuted('mic', false)}>{t('meeting.unmute')}</button>}
+          {snap.notice.key === 'poorLink' && <button data-action="audio-only-now" onClick={() => void client.setAudioOnly(true)}>{t('meeting.audioOnly')}</button>}
         </div>
       )}
       <div className="meeting__body">
