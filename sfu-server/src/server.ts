@@ -29,6 +29,7 @@ import { apiRouter } from './http/api';
 import { MapImage } from './map/MapImage';
 import { MeetingStore } from './meetings/MeetingStore';
 import { Meetings } from './meetings/Meetings';
+import { WarmStreams } from './wall/WarmStreams';
 import { MeetingRecordings } from './meetings/MeetingRecordings';
 import { connectRedis } from './store/redis';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
@@ -139,6 +140,8 @@ export class SfuServer {
       const restored = await registry.restore();
       // The file seeds an empty county once; after that Redis is the truth.
       if (config.CAMERAS_FILE && restored === 0) await importCamerasFile(config.CAMERAS_FILE, { sites, registry, logger });
+      const warmStreams = new WarmStreams(screens, registry, demand, logger);
+      await warmStreams.start();
       const tours = new Tours(redis, screens, registry, { minDwellS: config.TOUR_MIN_DWELL_S, logger });
       const incidents = new Incidents(redis, { screens, registry, sites });
       const plans = new Plans(redis, { screens, registry, sites });

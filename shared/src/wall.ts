@@ -15,6 +15,9 @@ export type WallLayout = z.infer<typeof WallLayoutSchema>;
 /** How many tiles each layout has. */
 export const LAYOUT_TILES: Record<WallLayout, number> = { '1': 1, '2x2': 4, '3x3': 9, '4x4': 16, '1+5': 6 };
 
+/** A tile spanning more than half the screen (layout 1, the big tile of 1+5): it plays main streams, the others sub streams. */
+export const isLargeTile = (layout: WallLayout, index: number): boolean => layout === '1' || (layout === '1+5' && index === 0);
+
 /** A tile shows a camera, an intranet page (allow-listed hosts only), a notice text, or nothing. */
 export const TileSchema = z.union([
   z.null(),

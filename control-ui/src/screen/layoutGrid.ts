@@ -1,5 +1,5 @@
 import type { CSSProperties } from 'react';
-import { LAYOUT_TILES, type CameraStream, type CameraView, type Tile, type WallLayout } from '@county/shared';
+import { LAYOUT_TILES, isLargeTile, type CameraStream, type CameraView, type Tile, type WallLayout } from '@county/shared';
 
 /** Grid side of each layout: `1+5` is a 3x3 grid whose first tile spans 2x2. */
 const SIDE: Record<WallLayout, number> = { '1': 1, '2x2': 2, '3x3': 3, '4x4': 4, '1+5': 3 };
@@ -30,8 +30,7 @@ export const tileCameraId = (tile: Tile | undefined): string | undefined =>
  * page's `?streams=main|sub`) overrides the size rule for every tile.
  */
 export function tileStream(layout: WallLayout, index: number, camera: CameraView | undefined, prefer?: CameraStream): CameraStream {
-  const large = layout === '1' || (layout === '1+5' && index === 0);
-  const wanted = prefer ?? (large ? 'main' : 'sub');
+  const wanted = prefer ?? (isLargeTile(layout, index) ? 'main' : 'sub');
   return wanted === 'sub' && camera?.hasSub && camera.sub?.status !== 'offline' ? 'sub' : 'main';
 }
 
