@@ -103,6 +103,8 @@ export async function startStack(env = {}, { passthrough = 'relay', gateway: wit
     sfu,
     gateway,
     url: sfu.url,
+    /** The admin's access token (socket.io `auth: {token}`). */
+    token: adminToken,
     fetch: authed,
     /** A browser page signed in as admin (the cookies the login form sets). */
     async newPage(browser) {
