@@ -47,9 +47,10 @@ async function startServer(redisUrl: string, dataDir: string): Promise<ServerPro
     MEDIASOUP_WORKERS: '1',
     RTC_MIN_PORT: '45000',
     RTC_MAX_PORT: '45049',
-    INGEST_MIN_PORT: '45050',
-    INGEST_MAX_PORT: '45089',
-    MAX_CAMERAS: '20',
+    // The burst adds far more than 20 cameras: the default MAX_CAMERAS (1000) needs 2000 ingest
+    // ports at start (main + sub per camera), though none is bound here (no camera connects).
+    INGEST_MIN_PORT: '47100',
+    INGEST_MAX_PORT: '49099',
     WEBRTC_PORT: '45095',
     CAMERA_NETWORKS: '127.0.0.0/8',
     LOG_LEVEL: 'warn',
