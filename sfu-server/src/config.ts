@@ -18,6 +18,8 @@ const EnvSchema = z
     /** WebRTC (browsers): bound to loopback unless the operator opens it to the LAN. */
     RTC_LISTEN_IP: ip.default('127.0.0.1'),
     RTC_ANNOUNCED_IP: ip.optional(),
+    /** off: viewers of single-layer streams (cameras) negotiate no transport-cc/REMB, so their transports run no bandwidth estimator. */
+    CAMERA_VIEWER_BWE: z.enum(['on', 'off']).default('on'),
     /** `on`: browsers reach worker i on WEBRTC_PORT + i (UDP and TCP); `off`: a port per transport from RTC_MIN_PORT..RTC_MAX_PORT. */
     WEBRTC_SERVER: z.enum(['on', 'off']).default('on'),
     WEBRTC_PORT: port.default(44444),

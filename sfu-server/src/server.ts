@@ -133,7 +133,7 @@ export class SfuServer {
       const keyframes = new KeyframeRequests(feeds, registry, onvif, logger);
       const rooms = new Rooms(
         pool,
-        { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP },
+        { listenIp: config.RTC_LISTEN_IP, announcedIp: config.RTC_ANNOUNCED_IP, simpleStreamBwe: config.CAMERA_VIEWER_BWE === 'on' },
         { maxTransports: config.MAX_TRANSPORTS_PER_PEER, maxConsumers: config.MAX_CONSUMERS_PER_PEER },
       );
       const screens = new Screens(new ScreenStore(redis), registry, config.WALL_PAGE_HOSTS.split(',').map((h) => h.trim()).filter(Boolean));

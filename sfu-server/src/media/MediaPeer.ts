@@ -1,11 +1,14 @@
 import type { types } from 'mediasoup';
 import { AppError } from '@county/shared';
 import type { ConsumerOptions, DtlsParameters, RtpCapabilities, TransportOptions } from '@county/shared';
+import { withoutCongestionControl } from './codecs';
 import type { WorkerPool } from './WorkerPool';
 
 export interface WebRtcOptions {
   listenIp: string;
   announcedIp?: string;
+  /** false: consumers of single-layer producers (cameras) negotiate no congestion control (CAMERA_VIEWER_BWE=off). */
+  simpleStreamBwe?: boolean;
 }
 
 /** What one browser may hold at once (MAX_TRANSPORTS_PER_PEER, MAX_CONSUMERS_PER_PEER). */
@@ -98,7 +101,12 @@ export class MediaPeer {
     let consumer: types.Consumer;
     try {
       await this.pool.ensureProducerOn(producer, producerRouter, this.router);
-      const caps = rtpCapabilities as types.RtpCapabilities;
+      // A single-layer stream goes out as it comes whatever the estimate: without its feedback
+      // the transport runs no estimator (CAMERA_VIEWER_BWE=off; simulcast keeps it).
+      const caps =
+        this.webRtc.simpleStreamBwe === false && producer.type === 'simple'
+          ? withoutCongestionControl(rtpCapabilities as types.RtpCapabilities)
+          : (rtpCapabilities as types.RtpCapabilities);
       if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps })) {
         throw new AppError('bad_request', 'this browser cannot decode the stream');
       }

@@ -16,6 +16,26 @@ export const ROUTER_CODECS: types.RtpCodecCapability[] = [
   { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
 ];
 
+const CONGESTION_FEEDBACK = new Set(['transport-cc', 'goog-remb']);
+const CONGESTION_EXTENSIONS = new Set([
+  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+]);
+
+/**
+ * A browser's capabilities without congestion-control feedback (transport-cc, REMB) and the
+ * header extensions only it uses. A transport whose consumers negotiate none runs no bandwidth
+ * estimator: in mediasoup 3.12 that estimator's timers are most of a worker's cost per viewer
+ * (bench/fanout.mjs), and a single-layer stream is forwarded as it is whatever it estimates.
+ */
+export function withoutCongestionControl(caps: types.RtpCapabilities): types.RtpCapabilities {
+  return {
+    ...caps,
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => !CONGESTION_FEEDBACK.has(f.type)) })),
+    headerExtensions: caps.headerExtensions?.filter((e) => !CONGESTION_EXTENSIONS.has(e.uri)),
+  };
+}
+
 /** RTP payload types the gateway stamps (dynamic range). */
 export const INGEST_PAYLOAD_TYPE = { video: 96, audio: 100 } as const;
 
