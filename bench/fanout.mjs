@@ -6,23 +6,27 @@
 // Per step: SFU CPU (mediasoup workers / the janus process, /proc/<pid>/stat over the window)
 // per forwarded stream, and loss from the viewers' sequence numbers.
 //   flock /tmp/county-bench.lock node bench/fanout.mjs [--steps 50,100,200,300,400,500]
-//     [--seconds 10] [--caps browser|wall] [--workers 2] [--only project|janus] [--json]
-import { fork } from 'node:child_process';
+//     [--seconds 10] [--caps browser|nocc|wall] [--workers 2] [--only project|janus] [--perf-at N]
+//     [--sfu-env CAMERA_VIEWER_BWE=off] [--json]
+import { execFile, fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { JANUS_VIEWER_IP, JanusSession, janusInstalled, startJanus } from './lib/janus.mjs';
 import { root, startCamera, startStack } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '50,100,200,300,400,500,600' },
+    steps: { type: 'string', default: '50,100,150,200,250,300,400,500' },
     seconds: { type: 'string', default: '10' },
     caps: { type: 'string', default: 'browser' },
     workers: { type: 'string' },
     only: { type: 'string' },
     'janus-event-loops': { type: 'string' },
+    'perf-at': { type: 'string' },
+    'sfu-env': { type: 'string', default: '' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -43,12 +47,36 @@ const cpuSeconds = (pid) => {
     return 0;
   }
 };
+/** Datagrams the kernel dropped for full receive buffers, machine-wide (/proc/net/snmp). */
+const udpRcvbufErrors = () => {
+  const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const [head, vals] = lines.map((l) => l.split(/\s+/));
+  return Number(vals[head.indexOf('RcvbufErrors')]);
+};
+
 /** Busy share of the whole machine (all cores) from /proc/stat. */
 const machineTicks = () => {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const idle = f[3] + f[4];
   return { idle, total: f.reduce((a, b) => a + b, 0) };
 };
+
+/**
+ * `perf record` of the SFU's processes for `seconds` (cpu-clock: works in a VM), then the top
+ * symbols by self time, to stderr. Asynchronous: the SFU and the gateway live in this process.
+ */
+async function profile(label, n, pids) {
+  const out = path.join(os.tmpdir(), `fanout-${label}-${n}.perf.data`);
+  const run = promisify(execFile);
+  try {
+    await run('perf', ['record', '-e', 'cpu-clock', '-o', out, '-p', pids.join(','), '--', 'sleep', String(seconds)]);
+    const { stdout } = await run('perf', ['report', '-i', out, '--no-children', '--sort', 'dso,symbol', '--stdio', '--percent-limit', '0.8'], { maxBuffer: 1 << 24 });
+    const top = stdout.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, 40).map((l) => l.trimEnd().replace(/\s+-\s+-\s*$/, ''));
+    process.stderr.write(`---- perf ${label} at ${n} viewers (${out}) ----\n${top.join('\n')}\n`);
+  } catch (e) {
+    process.stderr.write(`perf failed: ${e.message}\n`);
+  }
+}
 
 /** The viewers' process (bench/lib/viewers.mjs) and a request/answer over IPC. */
 async function startViewers(env = {}) {
@@ -80,12 +108,18 @@ async function startViewers(env = {}) {
  * Adds viewers up to each step and measures a steady window. `add(k)` adds k viewers;
  * `sfuPids()` the SFU's media processes. Stops after the first step with loss >= 1 %.
  */
-async function rampUp(label, viewers, add, sfuPids, extraCpu = () => 0) {
+async function rampUp(label, viewers, add, sfuPids, extraCpu = () => 0, ingestStats = async () => ({ packets: 0, lost: 0 })) {
   const rows = [];
   let have = 0;
   for (const n of steps) {
     const t0 = Date.now();
-    await add(n - have);
+    try {
+      await add(n - have);
+    } catch (e) {
+      say(`${label}: adding viewers up to ${n} failed: ${e.message.split('\n')[0]}`);
+      rows.push({ sfu: label, viewers: n, error: e.message.split('\n')[0] });
+      break;
+    }
     have = n;
     const setupS = (Date.now() - t0) / 1000;
     await new Promise((r) => setTimeout(r, 3000)); // settle: first keyframes, joins done
@@ -95,12 +129,16 @@ async function rampUp(label, viewers, add, sfuPids, extraCpu = () => 0) {
     const v0 = cpuSeconds(viewers.pid);
     const x0 = extraCpu();
     const m0 = machineTicks();
+    const d0 = udpRcvbufErrors();
+    const i0 = await ingestStats();
     const w0 = Date.now();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const s1 = await viewers.ask({ op: 'snapshot' });
     const wall = (Date.now() - w0) / 1000;
     const c1 = pids.reduce((s, p) => s + cpuSeconds(p), 0);
     const m1 = machineTicks();
+    const i1 = await ingestStats();
+    const kernelDrops = udpRcvbufErrors() - d0;
     let received = 0;
     let expected = 0;
     let bytes = 0;
@@ -127,6 +165,9 @@ async function rampUp(label, viewers, add, sfuPids, extraCpu = () => 0) {
       lossPct: +(expected ? (100 * (expected - received)) / expected : 100).toFixed(3),
       worstViewerLossPct: +(100 * lossPer.at(-1)).toFixed(2),
       silentViewers: silent,
+      // Lost before the fan-out (camera -> SFU), which every viewer then misses too.
+      ingestLossPct: +(i1.packets - i0.packets > 0 ? (100 * (i1.lost - i0.lost)) / (i1.packets - i0.packets + i1.lost - i0.lost) : 0).toFixed(3),
+      kernelUdpDrops: kernelDrops,
       kbpsPerViewer: Math.round((bytes * 8) / wall / 1000 / n),
       pktsPerViewerPerS: Math.round(received / wall / n),
       viewersCpuPct: +(((cpuSeconds(viewers.pid) - v0) / wall) * 100).toFixed(1),
@@ -136,6 +177,7 @@ async function rampUp(label, viewers, add, sfuPids, extraCpu = () => 0) {
     };
     rows.push(row);
     say(JSON.stringify(row));
+    if (Number(values['perf-at']) === n) await profile(label, n, pids);
     if (row.lossPct >= LOSS_LIMIT * 100 || silent > 0) break;
     // The viewers' one process at a full core: loss beyond this would be the viewers'.
     if (row.viewersCpuPct > 90) {
@@ -174,19 +216,28 @@ const camera = await startCamera(['/fan=h264?size=640x360&bitrate=1000&pattern=s
 const cameraUrl = `rtsp://127.0.0.1:${camera.port}/fan`;
 const results = {};
 // One ingest for the whole run: sim camera -> gateway (ffmpeg, H.264 copied) -> mediasoup.
-const stack = await startStack(values.workers ? { MEDIASOUP_WORKERS: values.workers } : {});
+const sfuEnv = Object.fromEntries(values['sfu-env'].split(',').filter(Boolean).map((kv) => kv.split('=')));
+const stack = await startStack({ ...(values.workers ? { MEDIASOUP_WORKERS: values.workers } : {}), ...sfuEnv });
 try {
   await stack.addCamera({ id: 'fanout', name: 'fanout', url: cameraUrl, pull: 'always' });
   await stack.waitOnline('fanout', 60_000);
+  const ingest = async () => {
+    try {
+      const [st] = await stack.sfu.feeds.producerOf('fanout').producer.getStats();
+      return { packets: st?.packetCount ?? 0, lost: st?.packetsLost ?? 0 };
+    } catch {
+      return { packets: 0, lost: 0 };
+    }
+  };
 
   // ---- the project: viewers through socket.io signalling and mediasoup consumers ----
   if (values.only !== 'janus') {
     const viewers = await startViewers();
     try {
       const add = (k) => viewers.ask({ op: 'project', count: k, url: stack.url, token: stack.token, roomId: 'wall:fanout', cameraId: 'fanout', caps: values.caps });
-      say(`project: ${stack.sfu.pool.workerPids.length} mediasoup worker(s), viewer capabilities "${values.caps}"`);
+      say(`project: ${stack.sfu.pool.workerPids.length} mediasoup worker(s), viewer capabilities "${values.caps}" ${values['sfu-env']}`);
       const node = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-      results.project = await rampUp('project', viewers, add, () => stack.sfu.pool.workerPids, node);
+      results.project = await rampUp('project', viewers, add, () => stack.sfu.pool.workerPids, node, ingest);
     } finally {
       await viewers.ask({ op: 'close' }).catch(() => {});
       viewers.stop();
@@ -212,7 +263,7 @@ try {
       await new Promise((r) => setTimeout(r, 2000));
       const add = (k) => viewers.ask({ op: 'janus', count: k, url: janus.url, room, feed: 1 });
       say(`janus ${janus.pid}: VideoRoom remote publisher on port ${pub.port}`);
-      results.janus = await rampUp('janus', viewers, add, () => [janus.pid]);
+      results.janus = await rampUp('janus', viewers, add, () => [janus.pid], () => 0, ingest);
     } finally {
       await viewers.ask({ op: 'close' }).catch(() => {});
       viewers.stop();
@@ -226,7 +277,7 @@ try {
   camera.stop();
 }
 
-const ok = (rows) => (rows ?? []).filter((r) => r.lossPct < LOSS_LIMIT * 100 && r.silentViewers === 0);
+const ok = (rows) => (rows ?? []).filter((r) => !r.error && r.lossPct < LOSS_LIMIT * 100 && r.silentViewers === 0);
 const maxOf = (rows) => Math.max(0, ...ok(rows).map((r) => r.viewers));
 const pMax = maxOf(results.project);
 const jMax = maxOf(results.janus);

@@ -7,7 +7,7 @@
 //
 // Run as a child process (`node bench/lib/viewers.mjs`), driven over IPC by fanout.mjs, so the
 // viewers' CPU is theirs and not the SFU's or the bench's:
-//   {id, op: 'project', count, url, token, roomId, cameraId, caps: 'browser'|'wall'}
+//   {id, op: 'project', count, url, token, roomId, cameraId, caps: 'browser'|'nocc'|'wall'}
 //   {id, op: 'janus', count, url, room, feed}
 //   {id, op: 'snapshot'}  -> [{received, highest, bytes}] per viewer
 //   {id, op: 'close'}
@@ -181,11 +181,23 @@ function mediasoupOffer(transport, consumer) {
 /**
  * What the viewer tells the SFU it can receive. `browser`: the router's capabilities as a
  * browser would match them (NACK, RTX, PLI, FIR, REMB, transport-cc and their header
- * extensions). `wall`: what a wall tile that only plays needs: PLI and FIR, no NACK/RTX, no
- * congestion-control feedback, only the MID extension.
+ * extensions). `nocc`: the same without congestion-control feedback (no transport-cc, no REMB,
+ * no abs-send-time / transport-wide-cc extensions), what the SFU's WALL_VIEWER_BWE=off leaves.
+ * `wall`: only PLI and FIR and the MID extension (no NACK/RTX either).
  */
+const CC_FEEDBACK = new Set(['transport-cc', 'goog-remb']);
+const CC_EXTENSIONS = new Set([
+  'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time',
+  'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01',
+]);
 function capabilities(router, caps) {
   if (caps === 'browser') return router;
+  if (caps === 'nocc') {
+    return {
+      codecs: router.codecs.map((c) => ({ ...c, rtcpFeedback: (c.rtcpFeedback ?? []).filter((f) => !CC_FEEDBACK.has(f.type)) })),
+      headerExtensions: (router.headerExtensions ?? []).filter((e) => !CC_EXTENSIONS.has(e.uri)),
+    };
+  }
   return {
     codecs: router.codecs
       .filter((c) => c.mimeType.toLowerCase() === 'video/h264')
