@@ -169,6 +169,11 @@ export class MediaPeer {
     return producer;
   }
 
+  /** Makes one of this peer's producers usable on another router (an observer, a consumer elsewhere). */
+  async pipeProducerTo(producer: types.Producer, router: types.Router): Promise<void> {
+    await this.pool.ensureProducerOn(producer, this.router, router);
+  }
+
   /** New ICE credentials after the browser's link dropped; the browser restarts ICE with them. */
   async restartIce(transportId: string): Promise<types.IceParameters> {
     return this.#transport(transportId).restartIce();

@@ -56,7 +56,7 @@ export class MeetingRoom {
   #spotlight: string | undefined;
   #recordingId: string | undefined;
   #speaker: string | undefined;
-  #observer: types.ActiveSpeakerObserver | undefined;
+  #observer: Promise<{ observer: types.ActiveSpeakerObserver; router: types.Router }> | undefined;
   #closed = false;
 
   constructor(
@@ -129,7 +129,8 @@ export class MeetingRoom {
     this.#refreshHosts();
     for (const other of this.#members.values()) {
       if (other === member) continue;
-      for (const [source, producer] of other.producers) await this.#push(member, other.participant.peerId, source, producer);
+      const from = other.peer?.router;
+      if (from) for (const [source, producer] of other.producers) await this.#push(member, other.participant.peerId, source, producer, from);
     }
     for (const cam of this.#cameras.values()) if (cam.live) await this.#pushCamera(member, cam.cameraId, cam.live);
     this.broadcast();
@@ -165,8 +166,10 @@ export class MeetingRoom {
       delete member.participant.sources[source];
       this.broadcast();
     });
-    if (source === 'mic') await this.#speakerObserver(peer.router)?.addProducer({ producerId: producer.id }).catch(() => undefined);
-    for (const other of this.#members.values()) if (other !== member) await this.#push(other, member.participant.peerId, source, producer);
+    if (source === 'mic') {
+      await this.#observe(producer, peer).catch((err: unknown) => this.logger.warn({ err, meetingId: this.id }, 'microphone not observed for the active speaker'));
+    }
+    for (const other of this.#members.values()) if (other !== member) await this.#push(other, member.participant.peerId, source, producer, peer.router);
     this.broadcast();
     return producer.id;
   }
@@ -349,7 +352,7 @@ export class MeetingRoom {
     this.#closed = true;
     for (const m of this.#members.values()) clearTimeout(m.grace);
     this.#members.clear();
-    this.#observer?.close();
+    this.#observer?.then(({ observer }) => observer.close(), () => undefined).catch(() => undefined);
   }
 
   // ---- internals ---------------------------------------------------------------------
@@ -366,21 +369,22 @@ export class MeetingRoom {
     return undefined;
   }
 
-  async #push(to: Member, tileId: string, source: MediaSource, producer: types.Producer): Promise<void> {
-    await this.#consumeFor(to, tileId, source, { producer, router: undefined });
+  /** `from`: the router the producer lives on (its sender's); it is piped to the receiver's if they differ. */
+  async #push(to: Member, tileId: string, source: MediaSource, producer: types.Producer, from: types.Router): Promise<void> {
+    await this.#consumeFor(to, tileId, source, { producer, router: from });
   }
 
   async #pushCamera(to: Member, cameraId: string, live: CameraProducer): Promise<void> {
     await this.#consumeFor(to, cameraTileId(cameraId), 'site-camera', live);
   }
 
-  async #consumeFor(to: Member, tileId: string, source: PushedConsumer['source'], live: { producer: types.Producer; router: types.Router | undefined }): Promise<void> {
+  async #consumeFor(to: Member, tileId: string, source: PushedConsumer['source'], live: CameraProducer): Promise<void> {
     const peer = to.peer;
     if (!peer || !to.recvTransportId || !to.rtpCapabilities || live.producer.closed) return;
     const existing = to.consumed.get(live.producer.id);
     if (existing && peer.hasConsumer(existing)) return;
     try {
-      const options = await peer.consume(to.recvTransportId, live.producer, live.router ?? peer.router, to.rtpCapabilities);
+      const options = await peer.consume(to.recvTransportId, live.producer, live.router, to.rtpCapabilities);
       to.consumed.set(live.producer.id, options.id);
       this.outbox.toSocket(to.socketId, 'meeting:consumer', { tileId, source, ...options });
     } catch (err) {
@@ -389,32 +393,29 @@ export class MeetingRoom {
     }
   }
 
-  #speakerObserver(router: types.Router): types.ActiveSpeakerObserver | undefined {
-    if (this.#observer && !this.#observer.closed && this.#observerRouter === router) return this.#observer;
-    this.#observer?.close();
-    this.#observer = undefined;
-    this.#observerRouter = router;
-    router
-      .createActiveSpeakerObserver({ interval: 300 })
-      .then((observer) => {
-        if (this.#closed || this.#observerRouter !== router) return observer.close();
-        this.#observer = observer;
+  /**
+   * The meeting's one ActiveSpeakerObserver, on the router of the first microphone; the other
+   * microphones (their peers may sit on other workers) are piped to it.
+   */
+  async #observe(mic: types.Producer, peer: MediaPeer): Promise<void> {
+    let current = this.#observer && (await this.#observer.catch(() => undefined));
+    if (!current || current.observer.closed) {
+      const router = peer.router;
+      this.#observer = router.createActiveSpeakerObserver({ interval: 300 }).then((observer) => {
         observer.on('dominantspeaker', ({ producer }) => {
-          const member = [...this.#members.values()].find((m) => m.producers.get('mic') === producer);
+          const member = [...this.#members.values()].find((m) => m.producers.get('mic')?.id === producer.id);
           if (!member || this.#speaker === member.participant.peerId) return;
           this.#speaker = member.participant.peerId;
           this.outbox.toMeeting(this.id, 'meeting:speaker', { tileId: this.#speaker });
         });
-        // Microphones that started before the observer existed.
-        for (const m of this.#members.values()) {
-          const mic = m.producers.get('mic');
-          if (mic && !mic.closed && m.peer?.router === router) observer.addProducer({ producerId: mic.id }).catch(() => undefined);
-        }
-      })
-      .catch((err: unknown) => this.logger.warn({ err, meetingId: this.id }, 'no active speaker observer'));
-    return undefined;
+        return { observer, router };
+      });
+      current = await this.#observer;
+    }
+    if (this.#closed) return current.observer.close();
+    await peer.pipeProducerTo(mic, current.router);
+    await current.observer.addProducer({ producerId: mic.id });
   }
-  #observerRouter: types.Router | undefined;
 
   #detach(member: Member): void {
     for (const p of member.producers.values()) p.close();

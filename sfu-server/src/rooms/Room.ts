@@ -1,12 +1,12 @@
-import type { types } from 'mediasoup';
 import { roomKind, type RoomId, type RoomKind } from '@county/shared';
 import { DEFAULT_PEER_LIMITS, MediaPeer, type PeerLimits, type WebRtcOptions } from '../media/MediaPeer';
 import type { WorkerPool } from '../media/WorkerPool';
 
 /**
- * A signalling room: one LED-wall screen or one meeting. It owns its members' media peers
- * on one router; closing the room closes them. Wall- and meeting-specific behaviour
- * (layouts, roll call) will live beside this, keyed by `kind`.
+ * A signalling room: one LED-wall screen or one meeting. It owns its members' media peers;
+ * closing the room closes them. Each peer sits on the least-loaded router, not on one router
+ * per room: the room's viewers spread over every worker (producers are piped to the routers
+ * that consume them), so a wall watched by many, or a large meeting, is not held to one core.
  */
 export class Room {
   readonly kind: RoomKind;
@@ -14,7 +14,6 @@ export class Room {
 
   constructor(
     readonly id: RoomId,
-    readonly router: types.Router,
     private readonly pool: WorkerPool,
     private readonly webRtc: WebRtcOptions,
     private readonly limits: PeerLimits = DEFAULT_PEER_LIMITS,
@@ -22,17 +21,18 @@ export class Room {
     this.kind = roomKind(id);
   }
 
-  /** Runs when the room's router dies with its worker (not on a normal close). */
-  onMediaLost(listener: () => void): void {
-    this.router.observer.once('close', () => {
-      if (this.#peers.size > 0) listener();
-    });
-  }
-
-  addPeer(peerId: string, onConsumerClosed: (consumerId: string) => void): MediaPeer {
+  /**
+   * A new member's media on the least-loaded router. `onMediaLost` runs if that router dies
+   * with its worker while the member is here: their page joins again (other members are untouched).
+   */
+  addPeer(peerId: string, onConsumerClosed: (consumerId: string) => void, onMediaLost: () => void = () => undefined): MediaPeer {
     this.#peers.get(peerId)?.close();
-    const peer = new MediaPeer(peerId, this.router, this.pool, this.webRtc, onConsumerClosed, this.limits);
+    const router = this.pool.leastLoadedRouter();
+    const peer = new MediaPeer(peerId, router, this.pool, this.webRtc, onConsumerClosed, this.limits);
     this.#peers.set(peerId, peer);
+    router.observer.once('close', () => {
+      if (this.#peers.get(peerId) === peer) onMediaLost();
+    });
     return peer;
   }
 

@@ -3,7 +3,7 @@ import { DEFAULT_PEER_LIMITS, type PeerLimits, type WebRtcOptions } from '../med
 import type { WorkerPool } from '../media/WorkerPool';
 import { Room } from './Room';
 
-/** Rooms exist while someone is in them; each is placed on the least-loaded router. */
+/** Rooms exist while someone is in them; their members' media spread over the workers (see Room). */
 export class Rooms {
   readonly #rooms = new Map<RoomId, Room>();
 
@@ -15,15 +15,9 @@ export class Rooms {
 
   getOrCreate(id: RoomId): Room {
     let room = this.#rooms.get(id);
-    if (!room || room.router.closed) {
-      const created = new Room(id, this.pool.leastLoadedRouter(), this.pool, this.webRtc, this.limits);
-      created.onMediaLost(() => {
-        if (this.#rooms.get(id) === created) this.#rooms.delete(id);
-        created.close();
-        this.onMediaLost(id);
-      });
-      this.#rooms.set(id, created);
-      room = created;
+    if (!room) {
+      room = new Room(id, this.pool, this.webRtc, this.limits);
+      this.#rooms.set(id, room);
     }
     return room;
   }
@@ -31,9 +25,6 @@ export class Rooms {
   get(id: RoomId): Room | undefined {
     return this.#rooms.get(id);
   }
-
-  /** Told when a room's media died; members must join again (set by signalling). */
-  onMediaLost: (roomId: RoomId) => void = () => undefined;
 
   leave(room: Room, peerId: string): void {
     room.removePeer(peerId);

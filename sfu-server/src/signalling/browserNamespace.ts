@@ -107,7 +107,6 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
   });
   // A screen's own page (room wall:<id>) and every county-wide console hear what it now shows.
   deps.screens.on('updated', (screen) => io.to([`wall:${screen.id}`, 'scope:all']).emit('screen:updated', screen));
-  rooms.onMediaLost = (roomId) => io.to(roomId).emit('room:closed', { roomId });
   // Logout, revocation or a changed user: their open sockets close at once.
   deps.accounts.on('sessionsEnded', (ids) => io.in(ids.map((id) => `session:${id}`)).disconnectSockets(true));
 
@@ -162,11 +161,16 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
       const cameras = (await registry.list()).filter((c) => can(principal, 'cameras:view', cameraResource(c)));
       leave();
       const room = rooms.getOrCreate(roomId);
-      const peer = room.addPeer(socket.id, (consumerId) => socket.emit('consumer:closed', { consumerId }));
+      const peer = room.addPeer(
+        socket.id,
+        (consumerId) => socket.emit('consumer:closed', { consumerId }),
+        // This member's media died with its worker: its page joins again.
+        () => socket.emit('room:closed', { roomId }),
+      );
       peer.onTransportClosed((transportId) => socket.emit('transport:closed', { transportId }));
       joined = { room, peer };
       await socket.join(roomId);
-      return { routerRtpCapabilities: room.router.rtpCapabilities as RtpCapabilities, cameras };
+      return { routerRtpCapabilities: peer.router.rtpCapabilities as RtpCapabilities, cameras };
     });
 
     onRequest(socket, 'transport:create', CreateTransportRequestSchema, log, async () =>
