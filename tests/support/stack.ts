@@ -1,5 +1,7 @@
 import dgram from 'node:dgram';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { Writable } from 'node:stream';
@@ -70,11 +72,14 @@ export async function startStack(
   // The WebRTC ports are probed free: another test run on this machine may hold some.
   const workers = Number(opts.env?.MEDIASOUP_WORKERS ?? 2);
   const webRtcPort = opts.env?.WEBRTC_PORT ?? String(await freeWebRtcPorts(workers));
+  // Recordings (cameras' and meetings') in a folder of this stack's own, removed at stop.
+  const recordingsDir = opts.env?.RECORDINGS_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'county-recordings-'));
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
     GATEWAY_TOKEN,
     ADMIN_PASSWORD,
+    ...(recordingsDir ? { RECORDINGS_DIR: recordingsDir } : {}),
     CAMERA_NETWORKS: TEST_CAMERA_NETWORKS,
     ...(redis ? { REDIS_URL: redis.url } : {}),
     MEDIASOUP_WORKERS: '2',
@@ -93,6 +98,7 @@ export async function startStack(
     sfu = await SfuServer.create(config, logger);
   } catch (err) {
     await redis?.destroy();
+    if (recordingsDir) fs.rmSync(recordingsDir, { recursive: true, force: true });
     throw err;
   }
   const baseUrl = sfu.url;
@@ -117,6 +123,7 @@ export async function startStack(
       await gateway?.close();
       await sfu.close();
       await redis?.destroy();
+      if (recordingsDir) fs.rmSync(recordingsDir, { recursive: true, force: true });
     },
   };
 }
