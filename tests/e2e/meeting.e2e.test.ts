@@ -93,6 +93,14 @@ test('all three see and hear each other', async () => {
     }
   }
   await shot(pages.host, 'meeting-grid');
+  // The fake microphones beep: mediasoup's ActiveSpeakerObserver names a speaker, and the speaker layout shows them.
+  const speaker = await waitFor('an active speaker', () => site.stack.sfu.meetings.live(meetingId)?.state().speaker, 20_000);
+  await pages.xima.click('button[data-action="layout"]');
+  await pages.xima.waitForFunction((peer) => {
+    const main = document.querySelector('.meeting')?.getAttribute('data-main-tile');
+    return main !== '' && main !== null && (main === peer || document.querySelector('.meeting-tile--speaking') !== null);
+  }, speaker);
+  await pages.xima.click('button[data-action="layout"]');
 });
 
 test('the host mutes one participant: their page says so and their sound stops', async () => {
