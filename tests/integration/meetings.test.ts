@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, MeetingState, RtpCapabilities, ServerToClientEvents } from '@county/shared';
-import { addUsers, api, browserSocket, startStack, type Stack } from '../support/stack';
+import { addUsers, api, browserSocket, startStack, waitFor, type Stack } from '../support/stack';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -302,4 +302,26 @@ test('recording uploads: only the host, only while recording, in order; files on
   expect(body.toString('hex')).toBe('1a45dfa3001a45dfa301');
   expect((await api(stack.baseUrl, 'GET', '/api/meetings/recorded/recordings/..%2F..%2Fcv.webm')).status).toBe(404);
   expect((await api(stack.baseUrl, 'GET', '/api/meetings/recorded/recordings', undefined, { token: tokens['xima-clerk'] })).status).toBe(403);
+});
+
+test('someone the host removed waits in the lobby when they come back; while the host is away an operator stands in', async () => {
+  await api(stack.baseUrl, 'POST', '/api/meetings', { id: 'sticky', title: '移出测试', townshipIds: ['longli'], host: 'op-zhang' });
+  const host = await enter('op-zhang', 'sticky', 'host-peer-0007');
+  const clerk = await enter('longli-clerk', 'sticky', 'clerk-peer-0007');
+  const gone = new Promise((res) => clerk.s.once('meeting:left', res));
+  expect(await request(host.s, 'meeting:host', { action: 'remove', peerId: 'clerk-peer-0007' })).toEqual({ ok: true, data: null });
+  expect(await gone).toEqual({ reason: 'removed' });
+  // A fresh tab (new peer id) does not get them back in: the lobby.
+  const again = socket('longli-clerk');
+  const j = await request<{ routerRtpCapabilities: RtpCapabilities }>(again, 'room:join', { roomId: 'meeting:sticky' });
+  const t = await request<{ id: string }>(again, 'transport:create', { direction: 'recv' });
+  const back = await request<MeetingState>(again, 'meeting:enter', { peerId: 'clerk-peer-0008', rtpCapabilities: j.ok ? j.data.routerRtpCapabilities : {}, recvTransportId: t.ok ? t.data.id : '' });
+  expect(back).toEqual({ ok: true, data: expect.objectContaining({ waiting: true }) });
+
+  // The host's link drops: an operator in the meeting may act meanwhile; a township user may not.
+  const admin = await enter('admin', 'sticky', 'admin-peer-0007');
+  expect(await request(admin.s, 'meeting:host', { action: 'mute-all' })).toEqual({ ok: false, error: expect.objectContaining({ code: 'forbidden' }) });
+  host.s.close();
+  await waitFor('host reconnecting', () => stack.sfu.meetings.live('sticky')?.state().participants.find((p) => p.username === 'op-zhang')?.reconnecting || undefined);
+  expect(await request(admin.s, 'meeting:host', { action: 'admit', peerId: 'clerk-peer-0008' })).toEqual({ ok: true, data: null });
 });

@@ -53,6 +53,8 @@ export class MeetingRoom {
   /** Guests waiting for the host (peerId -> who, where), and those let in. */
   readonly #lobby = new Map<string, { username: string; displayName: string; socketId: string }>();
   readonly #admitted = new Set<string>();
+  /** People the host removed: coming back (another tab, a reload) they wait in the lobby. */
+  readonly #removed = new Set<string>();
   #spotlight: string | undefined;
   #recordingId: string | undefined;
   #speaker: string | undefined;
@@ -87,8 +89,9 @@ export class MeetingRoom {
   ): Promise<MeetingState> {
     if (!peer.transportIds.includes(req.recvTransportId)) throw new AppError('not_found', 'no such transport');
     let member = this.#members.get(req.peerId);
-    // A guest waits in the lobby until the host admits them (once admitted, a rejoin goes straight in).
-    if (who.lobby && !member && !this.#admitted.has(req.peerId)) {
+    // A guest, or someone the host removed, waits in the lobby until the host admits them
+    // (once admitted, a rejoin goes straight in).
+    if ((who.lobby || this.#removed.has(who.username)) && !member && !this.#admitted.has(req.peerId)) {
       const waiting = this.#lobby.get(req.peerId);
       if (waiting && waiting.username !== who.username) throw new AppError('conflict', 'that peer id belongs to someone else');
       this.#lobby.set(req.peerId, { username: who.username, displayName: who.displayName, socketId });
@@ -200,6 +203,16 @@ export class MeetingRoom {
     return this.#memberBySocket(socketId)?.participant.host === true;
   }
 
+  /** Someone in the room holds the host role now (not merely reconnecting). */
+  get hostPresent(): boolean {
+    for (const m of this.#members.values()) if (m.participant.host && !m.participant.reconnecting) return true;
+    return false;
+  }
+
+  isMember(socketId: string): boolean {
+    return this.#memberBySocket(socketId) !== undefined;
+  }
+
   /** The host's page, for its own username (a host on two devices is host on both). */
   usernameOf(socketId: string): string | undefined {
     return this.#memberBySocket(socketId)?.participant.username;
@@ -233,8 +246,10 @@ export class MeetingRoom {
   }
 
   remove(peerId: string): void {
+    const member = this.#byPeer(peerId);
     this.#admitted.delete(peerId);
-    this.#drop(this.#byPeer(peerId), 'removed');
+    this.#removed.add(member.participant.username);
+    this.#drop(member, 'removed');
   }
 
   /** Recording on (the file the host's page writes) or off; everyone's page shows it. */
@@ -248,6 +263,7 @@ export class MeetingRoom {
     if (!guest) throw new AppError('not_found', 'nobody with that id is waiting');
     this.#lobby.delete(peerId);
     this.#admitted.add(peerId);
+    this.#removed.delete(guest.username);
     this.outbox.toSocket(guest.socketId, 'meeting:admitted');
     this.broadcast();
   }

@@ -34,22 +34,33 @@ export class MeetingStore {
     return withDefaults(m);
   }
 
-  /** Calls ring in Redis (with a time to live), so a page opened on any node sees them. */
+  /**
+   * Calls ring in Redis, so a page opened on any node sees them: one hash per user (meeting ->
+   * the call and when it stops ringing), expiring with its newest call; past calls are dropped
+   * as they are read. (No KEYS scan: that would walk every key of the county's Redis.)
+   */
   async ring(username: string, call: IncomingCall): Promise<void> {
-    await stored('ring', () => this.redis.set(ringKey(username, call.meetingId), JSON.stringify(call), 'EX', RING_S));
+    const until = Date.now() + RING_S * 1000;
+    await stored('ring', () => this.redis.multi().hset(ringKey(username), call.meetingId, JSON.stringify({ call, until })).expire(ringKey(username), RING_S).exec());
   }
 
   async ringing(username: string): Promise<IncomingCall[]> {
-    return stored('ringing', async () => {
-      const keys = await this.redis.keys(ringKey(username, '*'));
-      const values = keys.length ? await this.redis.mget(keys) : [];
-      return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as IncomingCall);
-    });
+    const all = await stored('ringing', () => this.redis.hgetall(ringKey(username)));
+    const now = Date.now();
+    const live: IncomingCall[] = [];
+    const past: string[] = [];
+    for (const [meetingId, value] of Object.entries(all)) {
+      const { call, until } = JSON.parse(value) as { call: IncomingCall; until: number };
+      if (until > now) live.push(call);
+      else past.push(meetingId);
+    }
+    if (past.length) await stored('ringing', () => this.redis.hdel(ringKey(username), ...past));
+    return live;
   }
 
   /** True when it was still ringing. */
   async stopRinging(username: string, meetingId: string): Promise<boolean> {
-    return stored('stop ringing', async () => (await this.redis.del(ringKey(username, meetingId))) === 1);
+    return stored('stop ringing', async () => (await this.redis.hdel(ringKey(username), meetingId)) === 1);
   }
 
   async remove(id: string): Promise<void> {
@@ -57,7 +68,7 @@ export class MeetingStore {
   }
 }
 
-const ringKey = (username: string, meetingId: string) => `cv:ring:${username}:${meetingId}`;
+const ringKey = (username: string) => `cv:ring:${username}`;
 
 /** Meetings stored before hosts, units and status existed read as live, hosted by their creator. */
 function withDefaults(m: Meeting): Meeting {

@@ -166,7 +166,9 @@ export class Meetings {
     const detail = describe(action);
     try {
       const room = this.roomOf(meetingId);
-      if (!room.isHost(socketId)) throw new AppError('forbidden', 'only the host may do that');
+      // The host; or, while the host is away, a county operator in the meeting (a meeting is never left without one).
+      const standIn = !room.hostPresent && room.isMember(socketId) && can(p, 'meetings:manage');
+      if (!room.isHost(socketId) && !standIn) throw new AppError('forbidden', 'only the host may do that');
       await this.#apply(p, room, socketId, action);
       await this.audit.record({ ...entry, ok: true, detail });
     } catch (err) {
