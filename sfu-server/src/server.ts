@@ -31,7 +31,8 @@ import { MeetingStore } from './meetings/MeetingStore';
 import { Meetings } from './meetings/Meetings';
 import { WarmStreams } from './wall/WarmStreams';
 import { MeetingRecordings } from './meetings/MeetingRecordings';
-import { connectRedis } from './store/redis';
+import { connectBus, connectRedis } from './store/redis';
+import { createAdapter } from '@socket.io/redis-adapter';
 import { ensureCountyCertificates, lanAddresses } from './tls/CountyCa';
 import { WorkerPool } from './media/WorkerPool';
 import { PortRange } from './media/PortRange';
@@ -66,6 +67,7 @@ export class SfuServer {
     readonly keyframes: KeyframeRequests,
     readonly tours: Tours,
     readonly meetings: Meetings,
+    private readonly bus: { close(): Promise<void> },
     private readonly logger: Logger,
   ) {}
 
@@ -78,6 +80,7 @@ export class SfuServer {
       throw new Error(`cannot reach Redis at REDIS_URL (${(err as Error).message})`);
     }
     let pool: WorkerPool;
+    let bus: Awaited<ReturnType<typeof connectBus>> | undefined;
     try {
       pool = await WorkerPool.create({
         workers: config.MEDIASOUP_WORKERS,
@@ -172,6 +175,9 @@ export class SfuServer {
           }
         },
       });
+      // Room news (screens, meetings, calls, camera status) reaches sockets on every node sharing this Redis.
+      bus = await connectBus(config.REDIS_URL, logger);
+      io.adapter(createAdapter(bus.pub, bus.sub, { key: 'cv:io' }));
       // One engine per listener (socket.io keeps only the last in io.engine): both are closed at shutdown.
       io.attach(server);
       const engines = [io.engine];
@@ -226,7 +232,7 @@ export class SfuServer {
       server.once('close', () => clearInterval(renewal));
       await listen(server, config.PORT, config.HOST);
       if (localHttp) await listen(localHttp, config.LOCAL_HTTP_PORT!, '127.0.0.1');
-      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, tours, meetings, logger);
+      const sfu = new SfuServer(server, localHttp, io, engines, redis, accounts, pool, registry, feeds, demand, health, snapshots, hls, recordings, rooms, keyframes, tours, meetings, bus, logger);
       // Running tours carry on once the node is listening; a tour is not worth refusing to start over.
       await tours.resume().catch((err: unknown) => logger.error({ err }, 'running tours could not be resumed'));
       logger.info({ address: sfu.url, tls: Boolean(tls), workers: pool.workerCount }, 'sfu-server listening');
@@ -239,6 +245,7 @@ export class SfuServer {
       return sfu;
     } catch (err) {
       pool.close();
+      await bus?.close();
       redis.disconnect();
       throw err;
     }
@@ -284,6 +291,7 @@ export class SfuServer {
       await Promise.all([this.http, this.localHttp].map((s) => s && closeServer(s)));
     });
     await step('workers', () => this.pool.close());
+    await step('redis bus', () => this.bus.close());
     await step('redis', () => this.redis.quit());
     this.logger.info('sfu-server closed');
   }

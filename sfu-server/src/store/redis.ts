@@ -28,6 +28,28 @@ export function connectRedis(url: string, logger: Logger): Redis {
   return redis;
 }
 
+/**
+ * The publish and subscribe connections socket.io's Redis adapter needs, connected: news to a
+ * room (a screen changed, a call rings) reaches its sockets on every node. Unlike the store's
+ * connection these queue while Redis is down (news is sent late rather than lost; the
+ * subscriber subscribes again by itself).
+ */
+export async function connectBus(url: string, logger: Logger): Promise<{ pub: Redis; sub: Redis; close: () => Promise<void> }> {
+  const options: RedisOptions = { retryStrategy: (times) => Math.min(100 * times, 2000), lazyConnect: true, connectionName: 'cv-bus' };
+  const make = () => (url.startsWith('unix://') ? new Redis({ ...options, path: url.slice('unix://'.length) }) : new Redis(url, options));
+  const pub = make();
+  const sub = make();
+  for (const c of [pub, sub]) c.on('error', (err: Error) => logger.debug({ err: { message: err.message } }, 'redis bus connection error'));
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+  } catch (err) {
+    pub.disconnect();
+    sub.disconnect();
+    throw err;
+  }
+  return { pub, sub, close: async () => void (await Promise.allSettled([pub.quit(), sub.quit()])) };
+}
+
 /** Turns a Redis failure into the one error type: the client hears "unavailable", the log the cause. */
 export async function stored<T>(what: string, op: () => Promise<T>): Promise<T> {
   try {
