@@ -2,10 +2,10 @@
  * Two SFU nodes on one Redis (socket.io's Redis adapter): news a node sends to a room reaches
  * that room's sockets on the other node — a screen changed through node A updates the wall
  * page connected to node B, a call made on A rings the inspector's page on B, and signing out
- * on A disconnects the user's socket on B.
+ * on A disconnects the user's socket on B; a tour steps once per dwell and outlives its node.
  */
 import type { Screen } from '@county/shared';
-import { addUsers, api, browserSocket, startStack, type Stack } from '../support/stack';
+import { addUsers, api, browserSocket, startStack, waitFor, type Stack } from '../support/stack';
 
 let a: Stack;
 let b: Stack;
@@ -13,8 +13,8 @@ const sockets: ReturnType<typeof browserSocket>[] = [];
 const connected = (s: ReturnType<typeof browserSocket>) => new Promise<void>((res, rej) => (s.connected ? res() : (s.once('connect', () => res()), s.once('connect_error', rej))));
 
 beforeAll(async () => {
-  a = await startStack({ gateway: false });
-  b = await startStack({ gateway: false, env: { REDIS_URL: a.redis!.url } });
+  a = await startStack({ gateway: false, env: { TOUR_MIN_DWELL_S: '1' } });
+  b = await startStack({ gateway: false, env: { REDIS_URL: a.redis!.url, TOUR_MIN_DWELL_S: '1' } });
   const admin = async (path: string, body: unknown) => expect((await api(a.baseUrl, 'POST', path, body)).status).toBe(201);
   await admin('/api/townships', { id: 'longli', name: '龙里镇' });
   await admin('/api/sites', { id: 'bridge', name: '大桥工地', townshipId: 'longli' });
@@ -49,3 +49,24 @@ test('a call made on node A rings the inspector on node B; signing out on A clos
   expect((await api(a.baseUrl, 'POST', '/api/logout', undefined, { token: tokens['inspector-li'] })).status).toBe(204);
   expect(await dropped).toBe('io server disconnect');
 });
+
+test('a tour steps once per dwell with two nodes, and carries on when its node goes away', async () => {
+  const admin = async (path: string, body: unknown) => expect((await api(a.baseUrl, 'POST', path, body)).status).toBe(201);
+  for (let i = 0; i < 3; i++) await admin('/api/cameras', { id: `tour-cam-${i}`, name: `轮巡 ${i}`, url: `rtsp://127.0.0.1:1/t${i}`, siteId: 'bridge' });
+  expect((await api(a.baseUrl, 'PUT', '/api/screens/patrol', { name: '轮巡屏', layout: '1', tiles: [] })).status).toBe(200);
+  const steps = Array.from({ length: 60 }, (_, i) => ({ cameraId: `tour-cam-${i % 3}` }));
+  await admin('/api/tours', { id: 'patrol', name: '轮巡', target: { screenId: 'patrol' }, steps, dwellS: 1 });
+  expect((await api(a.baseUrl, 'POST', '/api/tours/patrol/start')).status).toBe(200);
+  const step = async () => ((await api(b.baseUrl, 'GET', '/api/tours')).json as { id: string; state: { step: number } }[]).find((t) => t.id === 'patrol')!.state.step;
+  // Node B follows the tour within its sweep; from then on both nodes have a timer for it.
+  await new Promise((r) => setTimeout(r, 6500));
+  const before = await step();
+  await new Promise((r) => setTimeout(r, 4000));
+  const advanced = (await step()) - before;
+  expect(advanced).toBeGreaterThanOrEqual(2);
+  expect(advanced).toBeLessThanOrEqual(6); // not ~8: one node shows each step
+  // Node A goes away: node B carries the tour on.
+  await a.sfu.tours.close();
+  const left = await step();
+  await waitFor('node B stepping alone', async () => (await step()) - left >= 2 || undefined, 15_000);
+}, 60_000);

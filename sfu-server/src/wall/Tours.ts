@@ -16,6 +16,8 @@ import type { Screens } from './Screens';
 
 /** Far above any real wall: a runaway client cannot fill the store. */
 export const MAX_TOURS = 500;
+/** How often a node looks for running tours it has no timer for (started on another node). */
+const SWEEP_MS = 5000;
 
 /**
  * Tours (轮巡): a screen or one tile steps through cameras or presets, `dwellS` seconds each.
@@ -24,7 +26,11 @@ export const MAX_TOURS = 500;
  * ordinary screen change (Screens.put / applyPreset), so pages and consoles hear
  * `screen:updated`. An operator's manual change to the tour's tile or screen does not stop
  * the tour: the next step overwrites it (stop the tour to keep a manual picture).
- * One node drives tours: with several SFU nodes each would drive every running tour.
+ *
+ * Several nodes: every node keeps a timer for every running tour (a sweep picks up tours
+ * started elsewhere), and a step is shown by whichever node first claims it in Redis
+ * (SET NX on the tour and the step it leaves), so a tour steps once per dwell whatever the
+ * number of nodes, and carries on when the node that started it goes away.
  */
 export class Tours {
   readonly #records: RedisRecords<Tour>;
@@ -36,8 +42,11 @@ export class Tours {
   /** Per tour, the last queued operation: start, stop, save, delete and steps of one tour never interleave. */
   readonly #queues = new Map<string, Promise<unknown>>();
   #closed = false;
+  #sweep: NodeJS.Timeout | undefined;
+  readonly #redis: Redis;
 
   constructor(redis: Redis, screens: Screens, registry: CameraRegistry, opts: { minDwellS: number; logger: Logger }) {
+    this.#redis = redis;
     this.#records = new RedisRecords<Tour>(redis, 'cv:tour', (t) => t.id);
     this.#screens = screens;
     this.#registry = registry;
@@ -101,20 +110,37 @@ export class Tours {
     });
   }
 
-  /** After a restart: running tours carry on, the current step for what is left of its dwell. */
+  /**
+   * After a restart: running tours carry on, the current step for what is left of its dwell;
+   * from then on, tours started on other nodes are picked up every few seconds.
+   */
   async resume(): Promise<number> {
+    const n = await this.#adopt();
+    if (!this.#closed && !this.#sweep) {
+      this.#sweep = setInterval(() => void this.#adopt().catch((err: unknown) => this.#logger.warn({ err }, 'tour sweep failed')), SWEEP_MS);
+      this.#sweep.unref();
+    }
+    return n;
+  }
+
+  /** Timers for running tours this node has none for; the number of running tours. */
+  async #adopt(): Promise<number> {
     const running = (await this.#records.list()).filter((t) => t.state.running);
+    const adopted: string[] = [];
     for (const t of running) {
+      if (this.#timers.has(t.id) || this.#queues.has(t.id)) continue;
       const left = Date.parse(t.state.since) + t.dwellS * 1000 - Date.now();
       this.#schedule(t.id, Math.max(0, Math.min(left, t.dwellS * 1000)));
+      adopted.push(t.id);
     }
-    if (running.length) this.#logger.info({ tours: running.map((t) => t.id) }, 'running tours resumed');
+    if (adopted.length) this.#logger.info({ tours: adopted }, 'running tours followed');
     return running.length;
   }
 
   /** Clears every timer and waits for steps under way; the tours stay running in Redis for the next start. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#sweep);
     for (const id of [...this.#timers.keys()]) this.#clearTimer(id);
     await Promise.allSettled([...this.#queues.values()]);
   }
@@ -126,6 +152,15 @@ export class Tours {
       const tour = await this.#records.get(id);
       if (!tour?.state.running || this.#closed) return;
       dwellMs = tour.dwellS * 1000;
+      // Stepped (or restarted) meanwhile by another node: wait for the step's own end.
+      const due = Date.parse(tour.state.since) + dwellMs;
+      if (due - Date.now() > 50) {
+        dwellMs = due - Date.now();
+        return;
+      }
+      // One node shows this step: the first to claim leaving the current one.
+      const claimed = await this.#redis.set(`cv:tour-step:${id}:${tour.state.since}`, '1', 'PX', 2 * dwellMs, 'NX');
+      if (claimed !== 'OK') return;
       const step = (tour.state.step + 1) % tour.steps.length;
       const state: TourState = { running: true, step, since: new Date().toISOString(), by: tour.state.by };
       try {
