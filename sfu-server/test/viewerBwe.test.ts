@@ -1,3 +1,4 @@
+import type { RtpCapabilities } from '@county/shared';
 import { createLogger } from '@county/shared/node';
 import { ingestRtpParameters } from '../src/media/codecs';
 import { MediaPeer } from '../src/media/MediaPeer';
@@ -22,7 +23,7 @@ describe('MediaPeer: congestion control for viewers of a camera', () => {
     try {
       const transport = await peer.createTransport();
       // A browser offers everything the router does: NACK, PLI, FIR, REMB, transport-cc.
-      const consumer = await peer.consume(transport.id, producer, router, router.rtpCapabilities);
+      const consumer = await peer.consume(transport.id, producer, router, router.rtpCapabilities as RtpCapabilities);
       const video = consumer.rtpParameters.codecs.find((c) => c.mimeType === 'video/H264')!;
       return {
         feedback: (video.rtcpFeedback ?? []).map((f) => `${f.type} ${f.parameter ?? ''}`.trim()),
