@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Fan-out: one 1 Mbit/s H.264 camera to N headless viewers, through the project (sim camera ->
 // gateway -> mediasoup, viewers on the project's own socket.io signalling and consumers) and
-// through Janus 1.1 VideoRoom (the same camera's RTP into a remote publisher, viewers as
-// VideoRoom subscribers), one SFU after the other in one run. Viewers: bench/lib/viewers.mjs.
+// through Janus 1.1 VideoRoom (the producer's own packets relayed into a remote publisher,
+// viewers as VideoRoom subscribers), one SFU after the other in one run, on one ingest.
+// Viewers: bench/lib/viewers.mjs (werift, counting RTP without decrypting). Janus: bench/lib/janus.mjs.
 // Per step: SFU CPU (mediasoup workers / the janus process, /proc/<pid>/stat over the window)
 // per forwarded stream, and loss from the viewers' sequence numbers.
-//   flock /tmp/county-bench.lock node bench/fanout.mjs [--steps 50,100,200,300,400,500]
+//   flock /tmp/county-bench.lock node bench/fanout.mjs [--steps 50,100,150,200,250,300,400,500]
 //     [--seconds 10] [--caps browser|nocc|wall] [--workers 2] [--only project|janus] [--perf-at N]
 //     [--sfu-env CAMERA_VIEWER_BWE=off] [--json]
 import { execFile, fork } from 'node:child_process';
