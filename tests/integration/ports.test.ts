@@ -33,7 +33,9 @@ function udpPortsOf(pids: number[]): number[] {
 // port (its WebRtcServer), a camera's ingest takes one port of its own range for video and
 // audio, RTP and RTCP, and the start refuses ranges that cannot hold MAX_CAMERAS.
 describe('ports that scale', () => {
-  const { ingestMin, ingestMax } = testPortRanges();
+  // The suite's own ingest range: 500 ports (up to the next jest worker's ranges) hold MAX_CAMERAS 250 (main + sub each).
+  const { ingestMin } = testPortRanges();
+  const ingestMax = ingestMin + 499;
 
   // No gateway: nobody else opens or closes the ingests opened here by hand.
   describe('browsers: one UDP and one TCP port per worker; ingest ports without media', () => {
@@ -41,7 +43,10 @@ describe('ports that scale', () => {
     const sockets: BrowserSocket[] = [];
     beforeAll(async () => {
       // Ingests opened by hand get no media: not dropped as silent while the test looks.
-      stack = await startStack({ gateway: false, env: { MAX_TRANSPORTS_PER_PEER: '4', CAMERA_NO_MEDIA_S: '600' } });
+      stack = await startStack({
+        gateway: false,
+        env: { MAX_TRANSPORTS_PER_PEER: '4', CAMERA_NO_MEDIA_S: '600', INGEST_MIN_PORT: String(ingestMin), INGEST_MAX_PORT: String(ingestMax), MAX_CAMERAS: '250' },
+      });
     });
     afterAll(async () => {
       for (const s of sockets) s.close();
@@ -110,14 +115,14 @@ describe('ports that scale', () => {
       expect(new Set(transports.flatMap((t) => t.iceCandidates.map((c) => c.port)))).toEqual(new Set([victimPort]));
     });
 
-    it('150 cameras with audio open ingests: one port each, every one in INGEST_MIN_PORT..INGEST_MAX_PORT', async () => {
+    it('200 cameras with audio open ingests: one port each, every one in INGEST_MIN_PORT..INGEST_MAX_PORT', async () => {
       // A gateway that pulls nothing: with none connected the SFU closes every ingest.
       const gateway = io(`${stack.baseUrl}${INGEST_NAMESPACE}`, { auth: { token: GATEWAY_TOKEN, gatewayId: 'ports' }, transports: ['websocket'], forceNew: true });
       sockets.push(gateway as unknown as BrowserSocket);
       const assigned = new Set<string>();
       gateway.on('ingest:assign', (cams: { id: string }[]) => cams.forEach((c) => assigned.add(c.id)));
       await new Promise<void>((resolve) => gateway.once('connect', () => resolve()));
-      const ids = Array.from({ length: 150 }, (_, i) => `bulk-${i}`);
+      const ids = Array.from({ length: 200 }, (_, i) => `bulk-${i}`);
       for (const id of ids) {
         expect((await api(stack.baseUrl, 'POST', '/api/cameras', { id, name: id, url: 'rtsp://127.0.0.1:9/none', pull: 'always' })).status).toBe(201);
       }
@@ -138,11 +143,11 @@ describe('ports that scale', () => {
         expect(p.video.rtpPort).toBeGreaterThanOrEqual(ingestMin);
         expect(p.video.rtpPort).toBeLessThanOrEqual(ingestMax);
       }
-      expect(new Set(points.map((p) => p.video.rtpPort)).size).toBe(150);
+      expect(new Set(points.map((p) => p.video.rtpPort)).size).toBe(200);
       // One transport and one UDP socket per camera, at the workers.
-      expect((await stack.sfu.pool.transportCount()) - transportsBefore).toBe(150);
+      expect((await stack.sfu.pool.transportCount()) - transportsBefore).toBe(200);
       const added = udpPortsOf(workers).length - socketsBefore;
-      expect(added).toBe(150);
+      expect(added).toBe(200);
       const perCamera = added / ids.length;
       expect(perCamera).toBe(1);
 
@@ -187,7 +192,7 @@ describe('ports that scale', () => {
     let camera: SimCamera;
     beforeAll(async () => {
       camera = await startSimCamera({ mounts: ['/av=h264+aac'] });
-      stack = await startStack();
+      stack = await startStack({ env: { INGEST_MIN_PORT: String(ingestMin), INGEST_MAX_PORT: String(ingestMax), MAX_CAMERAS: '250' } });
     });
     afterAll(async () => {
       await stack?.stop();
