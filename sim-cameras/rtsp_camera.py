@@ -213,12 +213,16 @@ def main():
     ap.add_argument("--user", help="require RTSP authentication with this user (and --password)")
     ap.add_argument("--password", default="")
     ap.add_argument("--auth", default="digest", choices=["digest", "basic"])
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads serving RTSP clients (GStreamer's default 1 serves every session from one; -1: one each)")
     args = ap.parse_args()
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
     server.set_address(args.host)
     server.set_service(str(args.port))
+    # Hundreds of sessions (capacity benchmarks) need more than GStreamer's one client thread.
+    server.get_thread_pool().set_max_threads(args.threads)
     mounts = server.get_mount_points()
     permissions = None
     if args.user:

@@ -16,6 +16,7 @@ export const RTSP_TIMEOUT_MS = 5000;
 const DEFAULT_SESSION_TIMEOUT_S = 60;
 const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 256 * 1024;
+const READ_BUFFER_BYTES = 64 * 1024;
 
 interface RtspResponse {
   status: number;
@@ -139,10 +140,24 @@ export class RtspSession {
     const secure = url.protocol === 'rtsps:';
     const port = Number(url.port) || (secure ? 322 : 554);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    this.#socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    if (secure) {
+      this.#socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host });
+      this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk, false));
+    } else {
+      // Reads into one buffer of this session's (no stream machinery, no allocation per read):
+      // the per-read cost is most of a relay's CPU. Packets handed on are copies.
+      const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      this.#socket = net.connect({ host, port, onread: {
+          buffer,
+          callback: (n: number) => {
+            this.#onData(buffer.subarray(0, n), true);
+            return true;
+          },
+        },
+      });
+    }
     this.#socket.setNoDelay(true);
     this.closed = new Promise((resolve) => (this.#resolveClosed = resolve));
-    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     this.#socket.on('error', (err) => this.#end(new RtspError(err.message)));
     this.#socket.on('close', () => this.#end(new RtspError('End of file: the camera closed the connection')));
   }
@@ -268,9 +283,12 @@ export class RtspSession {
     return res;
   }
 
-  #onData(chunk: Buffer): void {
+  /** `reused`: `chunk` lives in the read buffer, overwritten by the next read. */
+  #onData(chunk: Buffer, reused: boolean): void {
     if (this.#ended) return;
-    const buf = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    const pending = this.#buffer.length > 0;
+    const buf = pending ? Buffer.concat([this.#buffer, chunk]) : chunk;
+    const copy = reused && !pending;
     let at = 0;
     while (at < buf.length) {
       if (buf[at] === 0x24) {
@@ -278,7 +296,8 @@ export class RtspSession {
         if (buf.length - at < 4) break;
         const len = buf.readUInt16BE(at + 2);
         if (buf.length - at < 4 + len) break;
-        this.onPacket(buf[at + 1]!, buf.subarray(at + 4, at + 4 + len));
+        const view = buf.subarray(at + 4, at + 4 + len);
+        this.onPacket(buf[at + 1]!, copy ? Buffer.from(view) : view);
         at += 4 + len;
         if (this.#ended) return;
         continue;
