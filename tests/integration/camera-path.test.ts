@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import type { CameraView } from '@county/shared';
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, browserSocket, cameraStatus, isAlive, startStack, waitFor, type Stack } from '../support/stack';
+import { api, browserSocket, cameraStatus, startStack, waitFor, type Stack } from '../support/stack';
 
 /** ffmpeg processes (any owner) whose command line mentions `needle`. */
 function ffmpegPids(needle: string): number[] {
@@ -16,8 +16,14 @@ function ffmpegPids(needle: string): number[] {
   }
 }
 
-// Real parts end to end: GStreamer RTSP camera -> gateway's ffmpeg -> mediasoup PlainTransport.
-describe('camera path: RTSP camera -> camera-gateway (ffmpeg) -> SFU', () => {
+/** Established TCP connections from this host to the camera's RTSP port (the gateway's sessions). */
+function rtspSessions(port: number): number {
+  return execFileSync('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+}
+
+// Real parts end to end: GStreamer RTSP camera -> gateway's relay (H.264 passes through, no
+// ffmpeg) -> mediasoup PlainTransport.
+describe('camera path: RTSP camera -> camera-gateway (relay) -> SFU', () => {
   let stack: Stack;
   let camera: SimCamera;
   beforeAll(async () => {
@@ -29,7 +35,7 @@ describe('camera path: RTSP camera -> camera-gateway (ffmpeg) -> SFU', () => {
     await camera?.stop();
   });
 
-  it('brings a camera online with RTP flowing into its producer, through one ffmpeg', async () => {
+  it('brings a camera online with RTP flowing into its producer, through one RTSP session and no ffmpeg', async () => {
     expect((await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'site-a', name: '工地A', url: camera.url('/cam') })).status).toBe(201);
     await waitFor('site-a online', async () => (await cameraStatus(stack.baseUrl, 'site-a')) === 'online');
     const { producer } = stack.sfu.feeds.producerOf('site-a');
@@ -38,15 +44,16 @@ describe('camera path: RTSP camera -> camera-gateway (ffmpeg) -> SFU', () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(await bytes()).toBeGreaterThan(first);
     expect(stack.gateway?.pulls.size).toBe(1);
-    expect(ffmpegPids(`${camera.port}/cam `)).toHaveLength(1);
+    expect(stack.gateway?.pulls.get('site-a')?.mode).toBe('relay');
+    expect(ffmpegPids(`${camera.port}/cam`)).toEqual([]);
+    expect(rtspSessions(camera.port)).toBe(1);
   });
 
-  it('deleting a camera stops its ffmpeg and closes its producer', async () => {
-    const pid = stack.gateway?.pulls.get('site-a')?.pid;
-    expect(pid).toBeDefined();
+  it('deleting a camera ends its RTSP session and closes its producer', async () => {
+    expect(stack.gateway?.pulls.get('site-a')?.running).toBe(true);
     const { producer } = stack.sfu.feeds.producerOf('site-a');
     expect((await api(stack.baseUrl, 'DELETE', '/api/cameras/site-a')).status).toBe(204);
-    await waitFor('ffmpeg gone', () => !isAlive(pid!), 10_000);
+    await waitFor('RTSP session gone', () => rtspSessions(camera.port) === 0, 10_000);
     expect(producer.closed).toBe(true);
     expect(stack.gateway?.pulls.size).toBe(0);
     expect(ffmpegPids(`${camera.port}/cam `)).toEqual([]);

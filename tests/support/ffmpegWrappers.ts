@@ -9,7 +9,8 @@ import { gatewayTools } from './stack';
  * SIGTERM/SIGKILL) going to ffmpeg itself. Remove `dir` when done.
  */
 export interface WrappedFfmpeg {
-  tools: { ffmpegPath: string; ffprobePath: string };
+  /** With H.264 passthrough through ffmpeg too (not the gateway's relay), so the wrapper sees every pull. */
+  tools: { ffmpegPath: string; ffprobePath: string; passthrough: 'ffmpeg' };
   dir: string;
 }
 
@@ -21,7 +22,7 @@ function wrapper(name: string, body: string, extra: Record<string, string> = {})
   fs.writeFileSync(script, `#!/bin/bash\nFFMPEG=${JSON.stringify(real.ffmpegPath)}\nDIR=${JSON.stringify(dir)}\nNODE=${JSON.stringify(process.execPath)}\n${body}\n`, {
     mode: 0o755,
   });
-  return { tools: { ffmpegPath: script, ffprobePath: real.ffprobePath }, dir };
+  return { tools: { ffmpegPath: script, ffprobePath: real.ffprobePath, passthrough: 'ffmpeg' }, dir };
 }
 
 // Sends a few RTP-looking packets (V=2, PT 96, a random SSRC) and an RTCP-looking one to

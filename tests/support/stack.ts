@@ -9,6 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '@county/shared';
 import { createLogger } from '@county/shared/node';
 import { CameraGateway } from '../../camera-gateway/src/CameraGateway';
+import type { PullTools } from '../../camera-gateway/src/CameraPull';
 import { resolveFfmpeg, resolveFfprobe } from '@county/shared/node';
 import { loadConfig } from '../../sfu-server/src/config';
 import { startRedis, type RedisServer } from './redis';
@@ -63,7 +64,7 @@ export function testPortRanges(): { rtcMin: number; rtcMax: number; ingestMin: n
  * not to, a real gateway; signed in as admin.
  */
 export async function startStack(
-  opts: { gateway?: boolean; ui?: boolean; env?: NodeJS.ProcessEnv; tools?: { ffmpegPath: string; ffprobePath: string } } = {},
+  opts: { gateway?: boolean; ui?: boolean; env?: NodeJS.ProcessEnv; tools?: PullTools } = {},
 ): Promise<Stack> {
   const logs = new LogCapture();
   const logger = createLogger('test', { destination: logs, level: 'debug' });
