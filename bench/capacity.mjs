@@ -107,6 +107,8 @@ for (const s of [gateway.stdout, gateway.stderr]) {
     gatewayLog.splice(0, Math.max(0, gatewayLog.length - 20));
   });
 }
+// A health write still in flight when the stack stops must not end the run before its JSON line.
+process.on('unhandledRejection', (err) => console.error(`(while stopping) ${err?.message ?? err}`));
 const sinks = [];
 let result;
 try {
@@ -165,6 +167,8 @@ try {
     const node = process.cpuUsage(node0);
     const out = {
       gatewayPct: pct(spent(gw0, gwPids)),
+      // The gateway's own process: the relay of every passthrough camera, and the control.
+      gatewayRelayPct: pct(spent(gw0, [gateway.pid])),
       gatewayChildren: gwPids.slice(1).map((p) => {
         try {
           return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(0, 1).join(' ').split('/').at(-1);
@@ -218,19 +222,22 @@ try {
     say(`with ${consumers} consumers: workers ${m.workersPct} % (${viewer.perConsumerPct} % of a core per consumer)`);
   }
 
-  const perCamera = ingest.gatewayPct / Math.max(1, live.length);
+  const copiesLive = live.filter((c) => c.id.startsWith('copy-')).length;
+  // Per passthrough camera: the relay's process (no ffmpeg for these), or with ffmpeg's copy
+  // the whole gateway (run that with --transcodes 0), over their number.
+  const perCamera = (values.passthrough === 'relay' ? ingest.gatewayRelayPct : ingest.gatewayPct) / Math.max(1, copiesLive);
   // Cameras the gateway chose to re-encode (with --transcodes 0 there should be none).
   const transcoding = (await (await stack.fetch('/api/cameras')).json()).filter((c) => c.health?.transcoding).map((c) => c.id);
   const ingestPct = ingest.gatewayPct + ingest.workersPct + ingest.sfuNodePct;
   result = {
     bench: 'capacity', passthrough: values.passthrough, cameras, transcodes, online, allOnlineS,
     kbpsPerCamera: ingest.kbpsPerCamera, size: values.size, mounts, seconds, cores, loadAvg1m: Math.round(os.loadavg()[0] * 100) / 100,
-    gateway: { pct: ingest.gatewayPct, perCameraPct: Math.round(perCamera * 1000) / 1000, per2MbitCameraPct: Math.round(((perCamera * 2000) / Math.max(1, ingest.kbpsPerCamera)) * 1000) / 1000, children: ingest.gatewayChildren, transcoding },
+    gateway: { pct: ingest.gatewayPct, processPct: ingest.gatewayRelayPct, ffmpegPct: Math.round((ingest.gatewayPct - ingest.gatewayRelayPct) * 10) / 10, perCameraPct: Math.round(perCamera * 1000) / 1000, per2MbitCameraPct: Math.round(((perCamera * 2000) / Math.max(1, ingest.kbpsPerCamera)) * 1000) / 1000, children: ingest.gatewayChildren, transcoding },
     ingest: { workersPct: ingest.workersPct, sfuNodePct: ingest.sfuNodePct, totalWithGatewayPct: Math.round(ingestPct * 10) / 10, shareOfMachine: Math.round((ingestPct / (cores * 100)) * 1000) / 1000 },
     viewer,
     cameraPct: ingest.cameraPct,
   };
-  say(`=> gateway ${result.gateway.perCameraPct} % of a core per camera (${result.gateway.per2MbitCameraPct} % per 2 Mbit/s camera); gateway + ingest ${result.ingest.totalWithGatewayPct} % = ${Math.round(result.ingest.shareOfMachine * 1000) / 10} % of this ${cores}-core machine`);
+  say(`=> gateway ${result.gateway.perCameraPct} % of a core per passthrough camera (${result.gateway.per2MbitCameraPct} % per 2 Mbit/s camera); gateway + ingest ${result.ingest.totalWithGatewayPct} % = ${Math.round(result.ingest.shareOfMachine * 1000) / 10} % of this ${cores}-core machine`);
 } finally {
   for (const s of sinks) s.kill('SIGKILL');
   fanout.kill('SIGTERM');

@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { CHROMIUM_ARGS, chromium, median, percentile, startCamera, startStack } from './support.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, gop: { type: 'string', default: '25,100' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' }, gop: { type: 'string', default: '25,100' }, json: { type: 'boolean', default: false } } });
+const say = values.json ? () => undefined : console.log;
 const runs = Number(values.runs);
 const gops = values.gop.split(',').map(Number);
 const FPS = 25;
@@ -45,6 +46,7 @@ try {
   await browser.close();
   await stack.stop();
 }
-console.log('first decoded frame after opening /wall (ms, navigation start -> first video frame callback)');
-console.table(results);
-if (results.length === 2) console.log(`median ratio gop ${results[1].gopSeconds}s / ${results[0].gopSeconds}s: ${(results[1].medianMs / results[0].medianMs).toFixed(2)}`);
+say('first decoded frame after opening /wall (ms, navigation start -> first video frame callback)');
+if (!values.json) console.table(results);
+if (results.length === 2) say(`median ratio gop ${results[1].gopSeconds}s / ${results[0].gopSeconds}s: ${(results[1].medianMs / results[0].medianMs).toFixed(2)}`);
+console.log(JSON.stringify({ bench: 'first-frame', results }));

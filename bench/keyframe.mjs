@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { CHROMIUM_ARGS, chromium, median, percentile, startCamera, startStack } from './support.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, gop: { type: 'string', default: '100' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, gop: { type: 'string', default: '100' }, json: { type: 'boolean', default: false } } });
+const say = values.json ? () => undefined : console.log;
 const runs = Number(values.runs);
 const gop = Number(values.gop);
 const FPS = 25;
@@ -55,7 +56,7 @@ try {
 
 const row = (xs) => ({ runs: xs.length, medianMs: median(xs), p90Ms: percentile(xs, 90), minMs: Math.min(...xs), maxMs: Math.max(...xs) });
 const results = { gopSeconds: gop / FPS, withOnvif: row(samples.onvif), withoutOnvif: row(samples.plain), setSynchronizationPointRequests: requests };
-console.log(`first decoded frame after opening /wall (ms, navigation start -> first video frame callback), ${gop / FPS} s GOP`);
-console.table({ 'ONVIF keyframe requests': results.withOnvif, 'no ONVIF (camera GOP)': results.withoutOnvif });
-console.log(`SetSynchronizationPoint requests that reached the camera: ${requests} for ${runs} page loads`);
+say(`first decoded frame after opening /wall (ms, navigation start -> first video frame callback), ${gop / FPS} s GOP`);
+if (!values.json) console.table({ 'ONVIF keyframe requests': results.withOnvif, 'no ONVIF (camera GOP)': results.withoutOnvif });
+say(`SetSynchronizationPoint requests that reached the camera: ${requests} for ${runs} page loads`);
 console.log(JSON.stringify({ bench: 'keyframe', ...results, samples }));

@@ -24,8 +24,10 @@ const { values } = parseArgs({
     switches: { type: 'string', default: '50' },
     gop: { type: 'string', default: '100' },
     'grid-runs': { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
   },
 });
+const say = values.json ? () => undefined : console.log;
 const switches = Number(values.switches);
 const gop = Number(values.gop);
 const gridRuns = Number(values['grid-runs']);
@@ -242,12 +244,12 @@ const row = (m) => ({
   'ONVIF requests': m.setSynchronizationPointRequests,
   timeouts: m.liveTimeouts,
 });
-console.log(`switching one tile between two ${gop / FPS} s-GOP cameras, ${switches} switches per mode (ms from PUT /api/screens)`);
-console.table({ 'ONVIF keyframe requests': row(modes.onvif), 'no ONVIF (camera GOP)': row(modes.plain) });
-console.log(`first picture was the new camera's still: ${modes.onvif.firstPictureWasStill}/${switches} (ONVIF), ${modes.plain.firstPictureWasStill}/${switches} (no ONVIF)`);
-console.log(`the still's request (snapshot.jpg) p50/p95: ${modes.onvif.stillRequestMs.p50}/${modes.onvif.stillRequestMs.p95} ms (ONVIF), ${modes.plain.stillRequestMs.p50}/${modes.plain.stillRequestMs.p95} ms (no ONVIF)`);
-console.log(`opening a 3x3 screen (nine 1 s-GOP cameras, ${gridRuns} page loads; ms from navigation)`);
-console.table({
+say(`switching one tile between two ${gop / FPS} s-GOP cameras, ${switches} switches per mode (ms from PUT /api/screens)`);
+if (!values.json) console.table({ 'ONVIF keyframe requests': row(modes.onvif), 'no ONVIF (camera GOP)': row(modes.plain) });
+say(`first picture was the new camera's still: ${modes.onvif.firstPictureWasStill}/${switches} (ONVIF), ${modes.plain.firstPictureWasStill}/${switches} (no ONVIF)`);
+say(`the still's request (snapshot.jpg) p50/p95: ${modes.onvif.stillRequestMs.p50}/${modes.onvif.stillRequestMs.p95} ms (ONVIF), ${modes.plain.stillRequestMs.p50}/${modes.plain.stillRequestMs.p95} ms (no ONVIF)`);
+say(`opening a 3x3 screen (nine 1 s-GOP cameras, ${gridRuns} page loads; ms from navigation)`);
+if (!values.json) console.table({
   'all nine: first picture': grid.allNinePictureMs,
   'all nine: live': grid.allNineLiveMs,
   'per tile: first picture': grid.perTilePictureMs,
