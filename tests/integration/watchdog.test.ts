@@ -1,14 +1,16 @@
 import { startSimCamera, type SimCamera } from '../support/simCamera';
-import { api, cameraStatus, isAlive, startStack, waitFor, type Stack } from '../support/stack';
+import { api, cameraStatus, gatewayTools, isAlive, startStack, waitFor, type Stack } from '../support/stack';
 
 // Recovery without an operator when the gateway's own ffmpeg fails: killed outright, or
 // hung (SIGSTOP: alive but sending nothing, which only the SFU's silence watchdog can see).
+// The gateway runs its ffmpeg passthrough here (GATEWAY_PASSTHROUGH=ffmpeg, also what every
+// re-encoded camera runs); the relay's own failures are in relay.test.ts.
 describe('ffmpeg failures', () => {
   let stack: Stack;
   let camera: SimCamera;
   beforeAll(async () => {
     camera = await startSimCamera({ mounts: ['/w'] });
-    stack = await startStack({ env: { CAMERA_SILENCE_S: '2' } });
+    stack = await startStack({ env: { CAMERA_SILENCE_S: '2' }, tools: { ...gatewayTools(), passthrough: 'ffmpeg' } });
     await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'w', name: 'watchdog', url: camera.url(), pull: 'always' });
     await waitFor('online', async () => (await cameraStatus(stack.baseUrl, 'w')) === 'online');
   });
