@@ -73,7 +73,8 @@ function tree(pid) {
 
 /** CPU seconds of each pid (children that end inside a window are not counted: none should). */
 const snapshot = (pids) => new Map(pids.map((p) => [p, cpuSeconds(p)]));
-const spent = (before, pids) => pids.reduce((s, p) => s + cpuSeconds(p) - (before.get(p) ?? cpuSeconds(p)), 0);
+// A process that ended inside the window (a probe) reads 0 afterwards: counted as nothing.
+const spent = (before, pids) => pids.reduce((s, p) => s + Math.max(0, cpuSeconds(p) - (before.get(p) ?? cpuSeconds(p))), 0);
 const pct = (cpu) => Math.round((cpu / seconds) * 1000) / 10;
 
 // One shared encoder per mount however many cameras pull it (GStreamer's shared factory).
@@ -182,7 +183,8 @@ try {
     };
     const bytes1 = await bytes();
     const kbps = (id) => ((bytes1.get(id) - bytes0.get(id)) * 8) / seconds / 1000;
-    const copies = live.filter((c) => c.id.startsWith('copy-') && Number.isFinite(kbps(c.id)));
+    // A camera restarted inside the window has a new producer (bytes from 0): left out.
+    const copies = live.filter((c) => c.id.startsWith('copy-') && Number.isFinite(kbps(c.id)) && kbps(c.id) >= 0);
     out.kbpsPerCamera = Math.round(copies.reduce((s, c) => s + kbps(c.id), 0) / Math.max(1, copies.length));
     return out;
   };
