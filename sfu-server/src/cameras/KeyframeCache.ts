@@ -7,6 +7,12 @@ import type { CameraFeeds } from './CameraFeeds';
 export const MAX_KEYFRAME_BYTES = 2 * 1024 * 1024;
 const START = Buffer.from([0, 0, 0, 1]);
 const DECODE_TIMEOUT_MS = 5000;
+/**
+ * Cameras kept cached whether or not anyone watches them. Each tap is a consumer and a
+ * depacketizer in this process: at 300 live cameras, tapping all was most of the SFU's cost.
+ * Watched cameras (on a screen, in a meeting, kept warm) always get one.
+ */
+export const UNWATCHED_TAPS = 32;
 
 /** The newest complete keyframe of a camera: IDR with its SPS/PPS, Annex B. */
 export interface CachedKeyframe {
@@ -53,6 +59,9 @@ export class KeyframeCache {
     private readonly feeds: CameraFeeds,
     private readonly ffmpegPath: () => string,
     private readonly logger: Logger,
+    /** Whether anything holds (watches) a feed now: CameraDemand. */
+    private readonly watched: (feedId: string) => boolean = () => true,
+    private readonly unwatchedTaps = UNWATCHED_TAPS,
   ) {
     feeds.on('keyframe', this.#onKeyframe);
   }
@@ -62,6 +71,12 @@ export class KeyframeCache {
     if (this.#closed || this.#opening.has(cameraId)) return;
     const entry = this.#entries.get(cameraId);
     if (entry && !entry.tap.closed) return;
+    // Watched cameras always; others while few are tapped (an unwatched tap gives way to a watched one).
+    if (this.#entries.size + this.#opening.size >= this.unwatchedTaps) {
+      if (!this.watched(cameraId)) return;
+      const spare = [...this.#entries].find(([id]) => !this.watched(id));
+      if (spare) spare[1].tap.close();
+    }
     let live: ReturnType<CameraFeeds['producerOf']>;
     try {
       live = this.feeds.producerOf(cameraId);

@@ -54,7 +54,7 @@ export class Snapshots {
   readonly keyframes: KeyframeCache;
 
   constructor(feeds: CameraFeeds, demand: CameraDemand, ffmpegPath: () => string, private readonly logger: Logger, idleMs = 30_000) {
-    this.keyframes = new KeyframeCache(feeds, ffmpegPath, logger);
+    this.keyframes = new KeyframeCache(feeds, ffmpegPath, logger, (feedId) => demand.holderCount(feedId) > 0);
     this.#sessions = new TapSessions<Session>(feeds, demand, 'snapshots', idleMs, (_cameraId, tap) => {
       const proc = new TapProcess(
         tap,
