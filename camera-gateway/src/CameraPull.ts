@@ -91,6 +91,11 @@ export class CameraPull {
     return this.#current?.pid;
   }
 
+  /** The SFU ingest the current run feeds: the same number means the same run, relay or ffmpeg. */
+  get generation(): number | undefined {
+    return this.#generation;
+  }
+
   /** Whether a run (relay or ffmpeg) feeds the SFU now. */
   get running(): boolean {
     return this.#current !== undefined;
