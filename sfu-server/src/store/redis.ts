@@ -47,7 +47,25 @@ export async function connectBus(url: string, logger: Logger): Promise<{ pub: Re
     sub.disconnect();
     throw err;
   }
-  return { pub, sub, close: async () => void (await Promise.allSettled([pub.quit(), sub.quit()])) };
+  // The adapter unsubscribes at shutdown without awaiting or catching the answers: were the
+  // connection closed first, they would reject unhandled. Handled here, and waited for below.
+  for (const name of ['unsubscribe', 'punsubscribe'] as const) {
+    const original = sub[name].bind(sub) as (...args: unknown[]) => Promise<unknown>;
+    Reflect.set(sub, name, (...args: unknown[]) => {
+      const answer = original(...args);
+      answer.catch(() => undefined);
+      return answer;
+    });
+  }
+  return {
+    pub,
+    sub,
+    close: async () => {
+      // Commands run in order: once this answers, the adapter's unsubscribes have too.
+      await sub.ping().catch(() => undefined);
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
 }
 
 /** Turns a Redis failure into the one error type: the client hears "unavailable", the log the cause. */
