@@ -101,9 +101,9 @@ export class MeetingClient {
     s.on('meeting:muted', this.#onMuted);
     s.on('meeting:ask-unmute', this.#onAskUnmute);
     s.on('meeting:left', this.#onLeft);
-    s.on('meeting:admitted', this.#onTransportClosed);
-    s.on('transport:closed', this.#onTransportClosed);
-    s.on('room:closed', this.#onTransportClosed);
+    s.on('meeting:admitted', this.#onRejoinNeeded);
+    s.on('transport:closed', this.#onRejoinNeeded);
+    s.on('room:closed', this.#onRejoinNeeded);
     if (s.connected) this.#onConnect();
     this.#linkTimer = window.setInterval(() => void this.#checkLink(), LINK_CHECK_MS);
   }
@@ -231,9 +231,9 @@ export class MeetingClient {
     s.off('meeting:muted', this.#onMuted);
     s.off('meeting:ask-unmute', this.#onAskUnmute);
     s.off('meeting:left', this.#onLeft);
-    s.off('meeting:admitted', this.#onTransportClosed);
-    s.off('transport:closed', this.#onTransportClosed);
-    s.off('room:closed', this.#onTransportClosed);
+    s.off('meeting:admitted', this.#onRejoinNeeded);
+    s.off('transport:closed', this.#onRejoinNeeded);
+    s.off('room:closed', this.#onRejoinNeeded);
     this.#dropMedia();
     for (const track of Object.values(this.#snap.local)) track?.stop();
   }
@@ -246,7 +246,8 @@ export class MeetingClient {
     this.#dropMedia();
     this.#set({ connection: 'reconnecting', remote: new Map() });
   };
-  readonly #onTransportClosed = () => {
+  /** The server closed a transport, the room's worker died, or the host admitted this guest: join again. */
+  readonly #onRejoinNeeded = () => {
     if (!this.#closed && !this.#snap.left && this.signal.socket.connected) void this.#rejoin();
   };
 

@@ -213,24 +213,24 @@ export class MeetingRoom {
     return this.#memberBySocket(socketId) !== undefined;
   }
 
-  /** The host's page, for its own username (a host on two devices is host on both). */
-  usernameOf(socketId: string): string | undefined {
-    return this.#memberBySocket(socketId)?.participant.username;
+  async mute(peerId: string, source: MediaSource, by: string): Promise<void> {
+    await this.#mute(this.#byPeer(peerId), source, by);
+    this.broadcast();
   }
 
-  async mute(peerId: string, source: MediaSource, by: string): Promise<void> {
-    const member = this.#byPeer(peerId);
+  /** Everyone's microphone but the host's; one state update for the lot. */
+  async muteAll(by: string, except: string): Promise<void> {
+    for (const m of this.#members.values()) {
+      if (m.socketId !== except && m.producers.has('mic') && !m.participant.sources.mic?.muted) await this.#mute(m, 'mic', by);
+    }
+    this.broadcast();
+  }
+
+  async #mute(member: Member, source: MediaSource, by: string): Promise<void> {
     const producer = member.producers.get(source);
     if (producer && !producer.paused) await producer.pause();
     if (member.participant.sources[source]) member.participant.sources[source] = { muted: true };
     this.outbox.toSocket(member.socketId, 'meeting:muted', { source, by });
-    this.broadcast();
-  }
-
-  async muteAll(by: string, except: string): Promise<void> {
-    for (const m of this.#members.values()) {
-      if (m.socketId !== except && m.producers.has('mic') && !m.participant.sources.mic?.muted) await this.mute(m.participant.peerId, 'mic', by);
-    }
   }
 
   askUnmute(peerId: string, by: string): void {

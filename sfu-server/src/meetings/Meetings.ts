@@ -3,7 +3,6 @@ import type { types } from 'mediasoup';
 import {
   AppError,
   type HostAction,
-  type MediaSource,
   type Meeting,
   type MeetingEnterRequest,
   type MeetingInput,
@@ -153,9 +152,6 @@ export class Meetings {
     this.#live.get(meetingId)?.disconnected(socketId);
   }
 
-  async produce(meetingId: string, socketId: string, req: { transportId: string; kind: types.MediaKind; source: MediaSource; rtpParameters: types.RtpParameters; paused: boolean }): Promise<string> {
-    return this.roomOf(meetingId).produce(socketId, req.source, req.transportId, req.kind, req.rtpParameters, req.paused);
-  }
 
   /**
    * A host action. Anyone but the host is refused; refusals are audited like the actions

@@ -231,10 +231,9 @@ export function attachBrowserNamespace(io: Server<ClientToServerEvents, ServerTo
     );
 
     onRequest(socket, 'meeting:produce', MeetingProduceRequestSchema, log, async (req) => ({
-      producerId: await deps.meetings.produce(meetingId(), socket.id, {
-        ...req,
-        rtpParameters: req.rtpParameters as unknown as types.RtpParameters,
-      }),
+      producerId: await deps.meetings
+        .roomOf(meetingId())
+        .produce(socket.id, req.source, req.transportId, req.kind, req.rtpParameters as unknown as types.RtpParameters, req.paused),
     }));
 
     onRequest(socket, 'meeting:source', MeetingSourceRequestSchema, log, async ({ source, muted }) => {
