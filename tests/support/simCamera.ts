@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -44,9 +45,15 @@ export async function startSimCamera(
   if (opts.onvif) args.push('--onvif-port', '0');
   if (typeof opts.onvif === 'object') args.push('--onvif-user', opts.onvif.username, '--onvif-password', opts.onvif.password);
   if (opts.rtspAuth) args.push('--user', opts.rtspAuth.username, '--password', opts.rtspAuth.password, '--auth', opts.rtspAuth.method ?? 'digest');
-  const child: ChildProcess = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // TEST_LOG_FILE=path also keeps the camera's GStreamer RTSP log (path.simcam-<pid>).
+  const logFile = process.env.TEST_LOG_FILE;
+  const env = logFile ? { ...process.env, GST_DEBUG: 'rtsp*:5,GST_STATES:3', GST_DEBUG_NO_COLOR: '1' } : process.env;
+  const child: ChildProcess = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    if (logFile) fs.appendFileSync(`${logFile}.simcam-${child.pid}`, d);
+    else stderr += d.toString();
+  });
   let onvifPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`sim camera did not start: ${stderr}`)), 15_000);

@@ -29,6 +29,8 @@ export class LogCapture extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
     this.lines.push(chunk.toString());
+    // TEST_LOG_FILE=path keeps every stack's log for reading after a failed run.
+    if (process.env.TEST_LOG_FILE) fs.appendFileSync(process.env.TEST_LOG_FILE, chunk);
     done();
   }
   get text(): string {
