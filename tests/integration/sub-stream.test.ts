@@ -66,7 +66,7 @@ describe('main and sub streams of one camera', () => {
 
     // One cold start per sim-camera mount at a time: GStreamer's RTSP server has been seen to
     // wedge a mount ("Invalid data" to every request) under simultaneous first DESCRIBEs.
-    for (const id of ['gate', 'yard']) await waitFor(`${id} online`, async () => (await view(id)).status === 'online' || undefined, 45_000);
+    for (const id of ['gate', 'yard']) await waitFor(`${id} online`, async () => (await view(id)).status === 'online' || undefined, 45_000, () => view(id));
     expect(await emit(socket, 'camera:watch', { cameraIds: ['gate'], subCameraIds: ['gate', 'yard'] })).toMatchObject({ ok: true });
     const both = await waitFor(
       'main and sub online with health',
@@ -75,6 +75,7 @@ describe('main and sub streams of one camera', () => {
         return v.status === 'online' && v.health?.width && v.sub?.status === 'online' && v.sub.health?.width ? v : undefined;
       },
       45_000,
+      () => view('gate'),
     );
     expect(both.health).toMatchObject({ width: 1280, height: 720 });
     expect(both.sub).toMatchObject({ active: true, health: { width: 640, height: 360 } });
@@ -161,7 +162,7 @@ describe('main and sub streams of one camera', () => {
       const sub = await waitFor('tower sub online', async () => {
         const v = await get('tower');
         return v.sub?.status === 'online' && v.sub.health?.width ? v.sub : undefined;
-      }, 45_000);
+      }, 45_000, () => get('tower'));
       expect(sub.health).toMatchObject({ width: 640, height: 360 });
     } finally {
       clerk?.close();

@@ -169,12 +169,21 @@ export async function api(
   return { status: res.status, text, json, headers: res.headers };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+/** Polls `probe` until it gives a value; on time-out the error carries what `explain` says (the state seen last). */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+  explain?: () => Promise<unknown> | unknown,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const seen = explain ? `; last seen: ${JSON.stringify(await Promise.resolve(explain()).catch((e: unknown) => String(e)))}` : '';
+      throw new Error(`timed out waiting for ${what}${seen}`);
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
 }
