@@ -9,7 +9,7 @@
 //            serving each mount to every camera entry that pulls it), for information
 //   flock /tmp/county-bench.lock node bench/capacity.mjs [--cameras 300] [--kbps 1000]
 //     [--size 640x360] [--mounts 4] [--transcodes 0] [--viewers 1] [--seconds 20]
-//     [--passthrough relay|ffmpeg] [--json]
+//     [--passthrough relay|ffmpeg] [--gateway-prof DIR] [--json]
 // Prints the figures and, last, one JSON line (only that line with --json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     viewers: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '20' },
     passthrough: { type: 'string', default: 'relay' },
+    // A V8 CPU profile of the gateway process (where a relay's time goes), written into this folder.
+    'gateway-prof': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -97,7 +99,8 @@ const stack = await startStack({ MAX_CAMERAS: String(Math.max(1000, cameras + tr
 
 // The gateway as its own process, as deployed, so its CPU is its own.
 const gatewayLog = [];
-const gateway = spawn(process.execPath, [path.join(root, 'camera-gateway/dist/main.js')], {
+const profArgs = values['gateway-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['gateway-prof'])] : [];
+const gateway = spawn(process.execPath, [...profArgs, path.join(root, 'camera-gateway/dist/main.js')], {
   env: { ...process.env, SFU_URL: stack.url, GATEWAY_TOKEN, GATEWAY_ID: 'bench-capacity', GATEWAY_PASSTHROUGH: values.passthrough, LOG_LEVEL: 'warn' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });

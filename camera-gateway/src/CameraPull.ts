@@ -2,6 +2,7 @@ import { redactUrl, type CameraAssignment, type IngestHealthReport } from '@coun
 import type { Logger } from '@county/shared/node';
 import { Backoff } from './Backoff';
 import { pullArgs } from './ffmpeg/ffmpegArgs';
+import { DEFAULT_RTP_MAX_PACKET_BYTES } from './rtpPacketSize';
 import { FfmpegRun } from './ffmpeg/FfmpegRun';
 import { classifyFailure, type FailureContext } from './ffmpeg/failure';
 import { planPull, type PullPlan } from './ffmpeg/plan';
@@ -33,6 +34,8 @@ export interface PullTools {
    * (holds a frame; kept for comparison and as a fallback).
    */
   passthrough?: 'relay' | 'ffmpeg';
+  /** Largest RTP packet sent to the SFU (RTP_MAX_PACKET_BYTES; rtpPacketSize.ts). */
+  rtpMaxPacketBytes?: number;
 }
 
 /**
@@ -171,14 +174,15 @@ export class CameraPull {
       if (f > 0) this.#lastFrameAt = Date.now();
     };
     const relay = plan.video.mode === 'copy' && (this.tools.passthrough ?? 'relay') === 'relay';
+    const maxPacket = this.tools.rtpMaxPacketBytes ?? DEFAULT_RTP_MAX_PACKET_BYTES;
     this.mode = relay ? 'relay' : plan.video.mode === 'copy' ? 'ffmpeg-copy' : 'ffmpeg-transcode';
     const run: PullRun = relay
       ? new RelayRun({
-          url: this.camera.url, cameraId, point, sourcePort: source.video.rtpPort, audio: plan.audio,
+          url: this.camera.url, cameraId, point, sourcePort: source.video.rtpPort, audio: plan.audio, maxPacketBytes: maxPacket,
           ffmpegPath: this.tools.ffmpegPath, logger: this.logger, onFps,
           onFirstFrame: () => (this.#lastFrameAt = Date.now()),
         })
-      : new FfmpegRun(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source), onFps);
+      : new FfmpegRun(this.tools.ffmpegPath, pullArgs(this.camera.url, plan, point, source, maxPacket), onFps);
     this.#current = run;
     this.#healthTimer = setInterval(() => this.sfu.health(this.#health(plan, fps)), HEALTH_INTERVAL_MS);
     this.logger.info(

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { GatewayIdSchema } from '@county/shared';
 import { loadEnv } from '@county/shared/node';
+import { DEFAULT_RTP_MAX_PACKET_BYTES, MAX_RTP_MAX_PACKET_BYTES, MIN_RTP_MAX_PACKET_BYTES } from './rtpPacketSize';
 
 /** The host name as a gateway id ("GW-01.county.local" -> "gw-01-county-local"). */
 function hostGatewayId(): string {
@@ -18,6 +19,8 @@ const EnvSchema = z.object({
   FFMPEG_PATH: z.string().optional(),
   /** H.264 passthrough: `relay` (RTP packets forwarded in-process as they arrive) or `ffmpeg` (-c:v copy). */
   GATEWAY_PASSTHROUGH: z.enum(['relay', 'ffmpeg']).default('relay'),
+  /** Largest RTP packet towards the SFU (and browsers): bigger camera packets are cut (rtpPacketSize.ts). */
+  RTP_MAX_PACKET_BYTES: z.coerce.number().int().min(MIN_RTP_MAX_PACKET_BYTES).max(MAX_RTP_MAX_PACKET_BYTES).default(DEFAULT_RTP_MAX_PACKET_BYTES),
 });
 
 export type GatewayConfig = z.infer<typeof EnvSchema>;

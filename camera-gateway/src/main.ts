@@ -9,12 +9,12 @@ try {
   const config = loadConfig();
   const ffmpegPath = resolveFfmpeg();
   const ffprobePath = resolveFfprobe(ffmpegPath);
-  logger.info({ ffmpegPath, ffprobePath, gatewayId: config.GATEWAY_ID, passthrough: config.GATEWAY_PASSTHROUGH }, 'camera-gateway starting');
+  logger.info({ ffmpegPath, ffprobePath, gatewayId: config.GATEWAY_ID, passthrough: config.GATEWAY_PASSTHROUGH, rtpMaxPacketBytes: config.RTP_MAX_PACKET_BYTES }, 'camera-gateway starting');
   const gateway = new CameraGateway({
     sfuUrl: config.SFU_URL,
     token: config.GATEWAY_TOKEN,
     gatewayId: config.GATEWAY_ID,
-    tools: { ffmpegPath, ffprobePath, passthrough: config.GATEWAY_PASSTHROUGH },
+    tools: { ffmpegPath, ffprobePath, passthrough: config.GATEWAY_PASSTHROUGH, rtpMaxPacketBytes: config.RTP_MAX_PACKET_BYTES },
     logger,
   });
   // Every ffmpeg stops before the process exits: none may outlive the gateway.

@@ -28,7 +28,8 @@ describe('pullArgs', () => {
     expect(after(args, '-c:v')).toBe('copy');
     expect(after(args, '-ssrc')).toBe('1234');
     expect(after(args, '-payload_type')).toBe('96');
-    expect(args.at(-1)).toBe('udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200');
+    expect(args.at(-1)).toBe('udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1400');
+    expect(pullArgs('rtsp://cam/x', copy, point, from, 1200).at(-1)).toBe('udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200');
     expect(args).not.toContain('0:a:0');
   });
 
@@ -41,8 +42,8 @@ describe('pullArgs', () => {
     expect(after(args, '-c:a')).toBe('libopus');
     // Audio leaves from the video's port to the same SFU port: one port per camera.
     expect(args.filter((a) => a.startsWith('udp://'))).toEqual([
-      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200',
-      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1200',
+      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1400',
+      'udp://127.0.0.1:40002?localport=50002&reuse=1&pkt_size=1400',
     ]);
     expect(after(args, '-ssrc', args.indexOf('-c:a'))).toBe('5678');
   });

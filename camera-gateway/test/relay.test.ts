@@ -1,4 +1,5 @@
-import { H264Rewriter, MAX_RTP_PACKET, spropParameterSets } from '../src/relay/H264Rewriter';
+import { loadConfig } from '../src/config';
+import { H264Rewriter, spropParameterSets } from '../src/relay/H264Rewriter';
 import { audioInput } from '../src/relay/AudioTranscode';
 import { controlUrl, parseSdp } from '../src/rtsp/sdp';
 
@@ -60,13 +61,27 @@ describe('H264Rewriter', () => {
     const nal = Buffer.concat([Buffer.from([0x65]), Buffer.alloc(3000, 0xab)]);
     const out = relay(rw, [rtp(500, 42, nal, true), rtp(501, 43, Buffer.from([0x41, 0]), true)]);
     expect(out.length).toBe(4);
-    for (const p of out) expect(p.length).toBeLessThanOrEqual(MAX_RTP_PACKET);
+    for (const p of out) expect(p.length).toBeLessThanOrEqual(rw.maxPacket);
     expect(out.map((p) => p.readUInt16BE(2))).toEqual([500, 501, 502, 503]);
     expect(out.map((p) => (p[1]! & 0x80) !== 0)).toEqual([false, false, true, true]);
     expect(out[0]![13]! & 0x80).toBe(0x80); // S
     expect(out[2]![13]! & 0x40).toBe(0x40); // E
     const data = Buffer.concat(out.slice(0, 3).map((p) => p.subarray(14)));
     expect(data).toEqual(nal.subarray(1));
+  });
+
+  it('passes a camera\'s 1400-byte packets whole by default and cuts them under RTP_MAX_PACKET_BYTES=1200', () => {
+    const packet = () => rtp(900, 9, Buffer.concat([Buffer.from([0x7c, 0x01]), Buffer.alloc(1400 - 14, 0x5a)])); // FU-A middle
+    expect(packet().length).toBe(1400);
+    expect(relay(new H264Rewriter(7, 96), [packet()]).map((p) => p.length)).toEqual([1400]);
+    const small = relay(new H264Rewriter(7, 96, [], 1200), [packet()]);
+    expect(small.length).toBe(2);
+    for (const p of small) expect(p.length).toBeLessThanOrEqual(1200);
+    expect(Buffer.concat(small.map((p) => p.subarray(14)))).toEqual(packet().subarray(14));
+    const env = { GATEWAY_TOKEN: 'x'.repeat(16) };
+    expect(loadConfig(env).RTP_MAX_PACKET_BYTES).toBe(1400);
+    expect(loadConfig({ ...env, RTP_MAX_PACKET_BYTES: '1200' }).RTP_MAX_PACKET_BYTES).toBe(1200);
+    for (const bad of ['100', '1500', 'big']) expect(() => loadConfig({ ...env, RTP_MAX_PACKET_BYTES: bad })).toThrow(/RTP_MAX_PACKET_BYTES/);
   });
 
   it('relays camera sender reports with its own SSRC only', () => {

@@ -1,10 +1,9 @@
 import type { IngestPoint, RtpEndpoint, RtpSource } from '@county/shared';
+import { DEFAULT_RTP_MAX_PACKET_BYTES } from '../rtpPacketSize';
 import { TRANSCODE_GOP_SECONDS, type PullPlan } from './plan';
 
 /** Seconds of silence from the camera before ffmpeg gives up (then we restart it). */
 export const RTSP_IO_TIMEOUT_S = 5;
-/** Keeps every RTP packet under a typical path MTU; mediasoup forwards packets as they are. */
-export const RTP_PACKET_SIZE = 1200;
 
 /**
  * RTP out to the SFU, sent from the port declared when opening the ingest (the SFU takes no
@@ -12,13 +11,13 @@ export const RTP_PACKET_SIZE = 1200;
  * then leave through one socket (rtcpMux), and with `reuse` the video and the audio output
  * bind the same local port, so a camera takes one port on the SFU instead of four.
  */
-export function rtpOutput(p: RtpEndpoint, from: RtpSource): string[] {
+export function rtpOutput(p: RtpEndpoint, from: RtpSource, maxPacketBytes = DEFAULT_RTP_MAX_PACKET_BYTES): string[] {
   const host = p.ip.includes(':') ? `[${p.ip}]` : p.ip;
   return [
     '-f', 'rtp',
     '-ssrc', String(p.ssrc),
     '-payload_type', String(p.payloadType),
-    `udp://${host}:${p.rtpPort}?localport=${from.rtpPort}&reuse=1&pkt_size=${RTP_PACKET_SIZE}`,
+    `udp://${host}:${p.rtpPort}?localport=${from.rtpPort}&reuse=1&pkt_size=${maxPacketBytes}`,
   ];
 }
 
@@ -47,7 +46,13 @@ function videoCodec(plan: PullPlan): string[] {
  * audio stream as Opus, each out as RTP to the SFU. `-progress` reports fps on stdout.
  * The camera URL is a single argv element after -i: no shell, no option injection.
  */
-export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint, from: { video: RtpSource; audio?: RtpSource }): string[] {
+export function pullArgs(
+  cameraUrl: string,
+  plan: PullPlan,
+  point: IngestPoint,
+  from: { video: RtpSource; audio?: RtpSource },
+  maxPacketBytes = DEFAULT_RTP_MAX_PACKET_BYTES,
+): string[] {
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
     '-progress', 'pipe:1', '-stats_period', '1',
@@ -57,13 +62,13 @@ export function pullArgs(cameraUrl: string, plan: PullPlan, point: IngestPoint, 
     '-probesize', '500000',
     '-analyzeduration', '1000000',
     '-i', cameraUrl,
-    '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video, from.video),
+    '-map', '0:v:0', ...videoCodec(plan), ...rtpOutput(point.video, from.video, maxPacketBytes),
   ];
   if (plan.audio && point.audio && from.audio) {
     args.push(
       '-map', '0:a:0',
       ...OPUS_ENCODE,
-      ...rtpOutput(point.audio, from.audio),
+      ...rtpOutput(point.audio, from.audio, maxPacketBytes),
     );
   }
   return args;

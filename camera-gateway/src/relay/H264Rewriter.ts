@@ -1,5 +1,4 @@
-/** Keeps every RTP packet under a typical path MTU; mediasoup forwards packets as they are. */
-export const MAX_RTP_PACKET = 1200;
+import { DEFAULT_RTP_MAX_PACKET_BYTES } from '../rtpPacketSize';
 
 const NAL_IDR = 5;
 const NAL_SPS = 7;
@@ -35,7 +34,7 @@ export function spropParameterSets(value: string | undefined): Buffer[] {
  * Relays a camera's H.264 RTP packets to the SFU with only what must change: the SSRC and
  * payload type the SFU's ingest asks for, SPS/PPS put before a keyframe that comes without
  * them (many cameras send them only in the SDP; a browser joining mid-stream needs them), and
- * packets over MAX_RTP_PACKET cut into FU-A fragments (RFC 6184 5.8). Sequence numbers keep
+ * packets over `maxPacket` (RTP_MAX_PACKET_BYTES) cut into FU-A fragments (RFC 6184 5.8). Sequence numbers keep
  * the camera's gaps and make room for what is added. Everything else (timestamps, the
  * marker, the NAL units) is the camera's: no frame is held.
  */
@@ -53,6 +52,8 @@ export class H264Rewriter {
     private readonly ssrc: number,
     private readonly payloadType: number,
     sprop: Buffer[] = [],
+    /** The largest packet out; bigger camera packets are cut. */
+    readonly maxPacket = DEFAULT_RTP_MAX_PACKET_BYTES,
   ) {
     for (const nal of sprop) this.#remember(nal);
   }
@@ -105,7 +106,7 @@ export class H264Rewriter {
       this.#offset++;
     }
     if (marker) this.frames++;
-    if (p.length <= MAX_RTP_PACKET) {
+    if (p.length <= this.maxPacket) {
       // The common case: rewrite in place, send as is.
       p[1] = (p[1]! & 0x80) | this.payloadType;
       p.writeUInt16BE((seq + this.#offset) & 0xffff, 2);
@@ -160,8 +161,8 @@ export class H264Rewriter {
 
   /** FU-A payloads (indicator, header, data) of one NAL unit's data; a whole NAL that fits stays whole. */
   #cut(nalHeader: number, data: Buffer, start: boolean, stop: boolean, whole?: Buffer): Buffer[] {
-    if (whole && whole.length <= MAX_RTP_PACKET - 12) return [whole];
-    const room = MAX_RTP_PACKET - 12 - 2;
+    if (whole && whole.length <= this.maxPacket - 12) return [whole];
+    const room = this.maxPacket - 12 - 2;
     const out: Buffer[] = [];
     for (let i = 0; i < data.length; i += room) {
       const chunk = data.subarray(i, i + room);

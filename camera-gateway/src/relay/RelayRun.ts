@@ -17,6 +17,8 @@ export interface RelayOptions {
   sourcePort: number;
   /** Relay the camera's audio (through an Opus transcode). */
   audio: boolean;
+  /** Largest RTP packet sent (RTP_MAX_PACKET_BYTES). */
+  maxPacketBytes: number;
   ffmpegPath: string;
   logger: Logger;
   onFps: (fps: number) => void;
@@ -90,7 +92,7 @@ export class RelayRun implements PullRun {
       audio.child.once('error', (err) => this.#finish({ detail: `ffmpeg could not start: ${err.message}`, stage: 'start' }));
     }
 
-    const rewriter = new H264Rewriter(point.video.ssrc, point.video.payloadType, spropParameterSets(video.fmtp['sprop-parameter-sets']));
+    const rewriter = new H264Rewriter(point.video.ssrc, point.video.payloadType, spropParameterSets(video.fmtp['sprop-parameter-sets']), this.o.maxPacketBytes);
     const send = (packet: Buffer) => socket.send(packet);
     let lastPacketAt = Date.now();
     let firstFrame = false;
