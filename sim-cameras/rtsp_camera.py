@@ -193,6 +193,24 @@ class Encoders:
         return told
 
 
+def live_media(_factory, media):
+    """A live camera cannot seek: answer the media's SEEKING query with "not seekable".
+    GStreamer 1.22 otherwise seeks a shared media back to 0 on every PLAY (ffmpeg and the
+    gateway send Range: npt=0.000-), flushing it for every client, and a second PLAY inside
+    that flush aborts the whole process (rtsp-media.c gst_rtsp_media_get_rates: assertion
+    failed, "no segment event on send_rtp_sink pad"); seen when two pulls of one mount
+    started together."""
+    def not_seekable(_pad, info):
+        # Answered here, unanswered: a new SEEKING query says "not seekable" by default.
+        return Gst.PadProbeReturn.HANDLED if info.get_query().type == Gst.QueryType.SEEKING else Gst.PadProbeReturn.OK
+
+    element = media.get_element()
+    for i in range(2):
+        pay = element.get_by_name(f"pay{i}")
+        if pay is not None:
+            pay.get_static_pad("src").add_probe(Gst.PadProbeType.QUERY_UPSTREAM, not_seekable)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
@@ -264,6 +282,7 @@ def main():
         if (spec or "").startswith("timecode"):
             factory.connect("media-configure", feed_timecode, args.fps)
         factory.connect("media-configure", encoders.track, path)
+        factory.connect("media-configure", live_media)
         mounts.add_factory(path, factory)
         token = path.strip("/").replace("/", "_") or "main"
         mount_of[token] = path

@@ -64,8 +64,9 @@ describe('main and sub streams of one camera', () => {
     expect((await api(stack.baseUrl, 'POST', '/api/cameras', { id: 'yard', name: '院子', url: camera.url('/main') })).json).toMatchObject({ hasSub: false });
     expect((await view('yard')).sub).toBeUndefined();
 
-    // One cold start per sim-camera mount at a time: GStreamer's RTSP server has been seen to
-    // wedge a mount ("Invalid data" to every request) under simultaneous first DESCRIBEs.
+    // Watched, so they stay pulled (an added on-demand camera is pulled only for its grace
+    // period); the main streams first, so each sim-camera mount starts once.
+    expect(await emit(socket, 'camera:watch', { cameraIds: ['gate', 'yard'] })).toMatchObject({ ok: true });
     for (const id of ['gate', 'yard']) await waitFor(`${id} online`, async () => (await view(id)).status === 'online' || undefined, 45_000, () => view(id));
     expect(await emit(socket, 'camera:watch', { cameraIds: ['gate'], subCameraIds: ['gate', 'yard'] })).toMatchObject({ ok: true });
     const both = await waitFor(
