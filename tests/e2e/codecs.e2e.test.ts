@@ -120,10 +120,19 @@ describe('real camera codecs in Chromium', () => {
   });
 
   it('reports what each camera sends in its health', async () => {
-    const views = await waitFor('health of all cameras', async () => {
-      const list = (await api(stack.baseUrl, 'GET', '/api/cameras')).json as CameraView[];
-      return list.every((v) => v.health?.fps !== undefined && v.health.secondsSinceKeyframe !== undefined) ? list : undefined;
-    });
+    // fps is a one-second figure: on this loaded 2-core machine (seven encoders in the sim
+    // camera, four transcodes, seven decoding tiles) one second can dip, so wait for every
+    // camera to report more than 10 rather than judge a single sample.
+    let last: CameraView[] = [];
+    const views = await waitFor(
+      'health of all cameras, each above 10 fps',
+      async () => {
+        last = (await api(stack.baseUrl, 'GET', '/api/cameras')).json as CameraView[];
+        return last.every((v) => (v.health?.fps ?? 0) > 10 && v.health!.secondsSinceKeyframe !== undefined) ? last : undefined;
+      },
+      30_000,
+      () => last.map((v) => ({ id: v.id, fps: v.health?.fps, status: v.status })),
+    );
     const byId = new Map(views.map((v) => [v.id, v]));
     expect(byId.get('high-aac')?.health).toMatchObject({ codec: 'h264', profile: 'High', width: 1920, height: 1080, transcoding: false, audioCodec: 'aac' });
     expect(byId.get('hevc-alaw')?.health).toMatchObject({ codec: 'hevc', transcoding: true, audioCodec: 'pcm_alaw' });
@@ -132,7 +141,7 @@ describe('real camera codecs in Chromium', () => {
     expect(byId.get('bframes-ulaw')?.health).toMatchObject({ codec: 'h264', transcoding: true, transcodeReason: 'H.264 with B-frames' });
     for (const v of views) {
       expect(v.health!.bitrateKbps).toBeGreaterThan(0);
-      expect(v.health!.fps).toBeGreaterThan(10);
+      expect(v.health!.fps).toBeGreaterThan(10); // as waited for above
       expect(v.hasAudio).toBe(cameras.find((c) => c.id === v.id)?.audio !== undefined);
     }
     // The 1080p camera sends a keyframe every 4 s; re-encoded ones every second.
