@@ -135,7 +135,10 @@ export class CameraPull {
       if (!fromCache && (!this.probe || now - this.#lastFrameAt > RECENT_MS || now - this.#probedAt > PROBE_REUSE_MS)) {
         this.logger.debug({ cameraId }, 'probing');
         const probe = await this.probeSlots.run(async () => {
-          const found = await probeCamera(this.tools.ffprobePath, this.camera.url);
+          let found = await probeCamera(this.tools.ffprobePath, this.camera.url);
+          // No size after 1 s: a camera without SPS in its SDP, joined between keyframes (a
+          // 4 s GOP); look once more for as long as a long GOP lasts.
+          if (found.video && !found.video.width) found = await probeCamera(this.tools.ffprobePath, this.camera.url, 20_000, 5);
           // Only H.264 that would pass through needs the (slower) look at its keyframes.
           if (found.video?.codec === 'h264' && !found.video.hasBFrames) {
             found.video.splitKeyframes = await probeSplitKeyframes(this.tools.ffprobePath, this.camera.url);

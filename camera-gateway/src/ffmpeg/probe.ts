@@ -104,15 +104,15 @@ export function probeSplitKeyframes(ffprobePath: string, url: string, timeoutMs 
 }
 
 /** Reads the camera's streams over RTSP/TCP; rejects with the camera's own reason (401, refused, garbage). */
-export function probeCamera(ffprobePath: string, url: string, timeoutMs = 15_000): Promise<StreamProbe> {
+export function probeCamera(ffprobePath: string, url: string, timeoutMs = 15_000, analyzeSeconds = 1): Promise<StreamProbe> {
   const args = [
     '-v', 'error',
     '-rtsp_transport', 'tcp',
     '-timeout', String(RTSP_IO_TIMEOUT_S * 1_000_000),
     // Codec, size and B-frame use come from the SDP and first SPS: 1 s of analysis is plenty
     // and halves the time a returning camera waits for its picture.
-    '-probesize', '500000',
-    '-analyzeduration', '1000000',
+    '-probesize', String(500_000 * analyzeSeconds),
+    '-analyzeduration', String(1_000_000 * analyzeSeconds),
     '-show_entries', 'stream=codec_type,codec_name,profile,width,height,has_b_frames,avg_frame_rate,r_frame_rate,sample_rate,channels',
     '-of', 'json',
     url,
