@@ -110,7 +110,8 @@ export function probeCamera(ffprobePath: string, url: string, timeoutMs = 15_000
     '-rtsp_transport', 'tcp',
     '-timeout', String(RTSP_IO_TIMEOUT_S * 1_000_000),
     // Codec, size and B-frame use come from the SDP and first SPS: 1 s of analysis is plenty
-    // and halves the time a returning camera waits for its picture.
+    // and halves the time a returning camera waits for its picture (a stream still without a
+    // size gets a second, `analyzeSeconds` long look from CameraPull).
     '-probesize', String(500_000 * analyzeSeconds),
     '-analyzeduration', String(1_000_000 * analyzeSeconds),
     '-show_entries', 'stream=codec_type,codec_name,profile,width,height,has_b_frames,avg_frame_rate,r_frame_rate,sample_rate,channels',
